@@ -1,0 +1,1 @@
+"""Use cases of the Tasks API and the ports they need, free of any framework."""

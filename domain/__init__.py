@@ -1,0 +1,1 @@
+"""The task domain: entities, value rules and ownership rules, in plain Python."""

@@ -1,0 +1,1 @@
+"""Authentication adapters: Better Auth JWTs verified against its JWKS."""

@@ -1,0 +1,1 @@
+"""Task storage adapters: in memory and SQL (SQLite, PostgreSQL)."""

@@ -1,0 +1,100 @@
+"""SqlTaskRepository: tasks in SQLite or PostgreSQL through SQLAlchemy's async Core."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, delete, insert, select, update
+
+from application.paging import TaskQuery
+from domain.task import Task, TaskDraft, TaskId, UserId
+from infrastructure.persistence.database import Database
+from infrastructure.persistence.tables import TASKS, task_from_row
+
+_LIKE_ESCAPE = "\\"
+
+
+class SqlTaskRepository:
+    """The SQL adapter of ``TaskRepository``; one short transaction per call.
+
+    Every statement is a single round trip (``INSERT ... RETURNING``, compare-and-set
+    ``UPDATE ... WHERE version``), so there is no read-then-write window inside a transaction.
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def add(self, draft: TaskDraft) -> Task:
+        return (await self.add_many([draft]))[0]
+
+    async def add_many(self, drafts: Sequence[TaskDraft]) -> list[Task]:
+        # Batched multi-row INSERTs in one transaction: all rows or none. Ids come back in
+        # the order of the drafts, whatever order the database assigns them in.
+        statement = insert(TASKS).returning(TASKS.c.id, sort_by_parameter_order=True)
+        async with self._database.write() as connection:
+            result = await connection.execute(statement, [_draft_values(d) for d in drafts])
+            ids = [row.id for row in result]
+        return [Task.from_draft(task_id, draft) for task_id, draft in zip(ids, drafts, strict=True)]
+
+    async def get(self, task_id: TaskId) -> Task | None:
+        async with self._database.read() as connection:
+            result = await connection.execute(select(TASKS).where(TASKS.c.id == task_id))
+            row = result.first()
+        return None if row is None else task_from_row(row)
+
+    async def find_owned(self, owner_id: UserId, query: TaskQuery) -> list[Task]:
+        async with self._database.read() as connection:
+            result = await connection.execute(_owned_query(owner_id, query))
+            return [task_from_row(row) for row in result]
+
+    async def replace(self, task: Task, expected_version: int) -> bool:
+        statement = (
+            update(TASKS)
+            .where(TASKS.c.id == task.id, TASKS.c.version == expected_version)
+            .values(
+                title=task.title,
+                title_folded=task.search_key,
+                description=task.description,
+                completed=task.completed,
+                updated_at=task.updated_at,
+                version=task.version,
+            )
+        )
+        async with self._database.write() as connection:
+            result = await connection.execute(statement)
+        return bool(result.rowcount == 1)
+
+    async def remove(self, task_id: TaskId, expected_version: int) -> bool:
+        statement = delete(TASKS).where(TASKS.c.id == task_id, TASKS.c.version == expected_version)
+        async with self._database.write() as connection:
+            result = await connection.execute(statement)
+        return bool(result.rowcount == 1)
+
+
+def _owned_query(owner_id: UserId, query: TaskQuery) -> Select[Any]:
+    statement = select(TASKS).where(TASKS.c.owner_id == owner_id)
+    if query.completed is not None:
+        statement = statement.where(TASKS.c.completed == query.completed)
+    if query.after is not None:
+        statement = statement.where(TASKS.c.id > query.after)
+    if query.search_key:
+        pattern = f"%{_escape_like(query.search_key)}%"
+        statement = statement.where(TASKS.c.title_folded.like(pattern, escape=_LIKE_ESCAPE))
+    return statement.order_by(TASKS.c.id).offset(query.skip).limit(query.limit)
+
+
+def _escape_like(text: str) -> str:
+    """Make ``%``, ``_`` and the escape character itself match literally."""
+    return text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
+
+
+def _draft_values(draft: TaskDraft) -> dict[str, Any]:
+    return {
+        "owner_id": draft.owner_id,
+        "title": draft.title,
+        "title_folded": draft.search_key,
+        "description": draft.description,
+        "completed": draft.completed,
+        "created_at": draft.created_at,
+        "updated_at": draft.updated_at,
+        "version": 1,
+    }

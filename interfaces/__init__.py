@@ -1,0 +1,1 @@
+"""The outermost layer: settings, the composition root and the HTTP interface."""

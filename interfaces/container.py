@@ -1,0 +1,72 @@
+"""Container: the one composition root, where settings become adapters and use cases."""
+
+from dependency_injector import containers, providers
+
+from application.ports import Clock, TaskRepository, TokenVerifier
+from application.task_service import TaskService
+from infrastructure.auth.jwks import JwksKeySet, JwksPolicy
+from infrastructure.auth.jwt_verifier import JwtTokenVerifier, TokenRules
+from infrastructure.clock import SystemClock
+from infrastructure.persistence.database import Database, PoolOptions
+from infrastructure.persistence.memory import InMemoryTaskRepository
+from infrastructure.persistence.sql_tasks import SqlTaskRepository
+from interfaces.settings import Settings
+
+
+def _repository_kind(settings: Settings) -> str:
+    return "memory" if settings.storage.value == "memory" else "sql"
+
+
+class Container(containers.DeclarativeContainer):
+    """Built once per app by ``create_app``; tests override providers on their own app only."""
+
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock: providers.Provider[Clock] = providers.Singleton(SystemClock)
+
+    database = providers.ThreadSafeSingleton(
+        Database,
+        url=settings.provided.database_url,
+        pool=providers.Factory(
+            PoolOptions,
+            size=settings.provided.db_pool_size,
+            max_overflow=settings.provided.db_max_overflow,
+            timeout_seconds=settings.provided.db_pool_timeout_seconds,
+            connect_timeout_seconds=settings.provided.db_connect_timeout_seconds,
+        ),
+    )
+
+    task_repository: providers.Provider[TaskRepository] = providers.Selector(
+        providers.Callable(_repository_kind, settings),
+        memory=providers.ThreadSafeSingleton(InMemoryTaskRepository),
+        sql=providers.ThreadSafeSingleton(SqlTaskRepository, database=database),
+    )
+
+    jwks = providers.ThreadSafeSingleton(
+        JwksKeySet,
+        url=settings.provided.jwks_url,
+        allowed_algorithms=providers.Callable(frozenset, settings.provided.jwt_algorithms),
+        policy=providers.Factory(
+            JwksPolicy,
+            cache_ttl=settings.provided.jwks_cache_ttl_seconds,
+            min_refetch_interval=settings.provided.jwks_min_refetch_interval_seconds,
+            fetch_timeout=settings.provided.jwks_fetch_timeout_seconds,
+        ),
+    )
+
+    token_verifier: providers.Provider[TokenVerifier] = providers.ThreadSafeSingleton(
+        JwtTokenVerifier,
+        keys=jwks,
+        rules=providers.Factory(
+            TokenRules,
+            issuer=settings.provided.jwt_issuer,
+            audience=settings.provided.jwt_audience,
+            algorithms=providers.Callable(frozenset, settings.provided.jwt_algorithms),
+            leeway_seconds=settings.provided.jwt_leeway_seconds,
+            max_lifetime_seconds=settings.provided.jwt_max_lifetime_seconds,
+        ),
+    )
+
+    task_service = providers.ThreadSafeSingleton(
+        TaskService, repository=task_repository, clock=clock
+    )

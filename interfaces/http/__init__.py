@@ -1,0 +1,1 @@
+"""The HTTP interface: FastAPI app, routes, schemas and error mapping."""

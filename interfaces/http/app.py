@@ -1,0 +1,64 @@
+"""The FastAPI application: ``create_app()`` builds one; ``app`` is the one uvicorn serves."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from interfaces.container import Container
+from interfaces.http.body_limit import BodyLimitMiddleware
+from interfaces.http.errors import register_error_handlers
+from interfaces.http.routes import health, tasks
+from interfaces.settings import Settings
+from interfaces.startup import prepare_storage
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build an app with its own container; nothing connects until the first request or start.
+
+    Settings are read here, not at import, so a bad setting fails at start with its message.
+    """
+    settings = settings or Settings()
+    container = Container(settings=settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await prepare_storage(container)
+        try:
+            yield
+        finally:
+            await container.jwks().aclose()
+            if settings.storage.value != "memory":
+                await container.database().dispose()
+
+    app = FastAPI(
+        title="Tasks API",
+        version="0.1.0",
+        summary="Per-user tasks for apps that sign users in with Better Auth.",
+        lifespan=lifespan,
+    )
+    app.state.container = container
+    register_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(tasks.router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "If-Match",
+            "If-None-Match",
+            "Idempotency-Key",
+            "X-Request-ID",
+        ],
+        expose_headers=["ETag", "Location", "Retry-After", "X-Next-After", "X-Request-ID"],
+    )
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,100 @@
+"""The one table from exception type to HTTP answer; every error body is ``{"detail": ...}``."""
+
+import logging
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from application.auth import AuthenticationError, AuthUnavailableError
+from application.errors import (
+    ConcurrentUpdateError,
+    InvalidQueryError,
+    StorageUnavailableError,
+)
+from domain.errors import (
+    InvalidTaskError,
+    NotTaskOwnerError,
+    TaskNotFoundError,
+    VersionMismatchError,
+)
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = "5"
+INVALID_CREDENTIALS = "Invalid or missing credentials"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorAnswer:
+    status: int
+    detail: str | None = None
+    headers: dict[str, str] | None = None
+
+
+def _validation_detail(location: str, field: str, message: str) -> list[dict[str, object]]:
+    return [{"loc": [location, *field.split(".")], "msg": message, "type": "value_error"}]
+
+
+# Exception type -> answer. ``detail=None`` means the detail is built from the exception.
+ERROR_TABLE: dict[type[Exception], ErrorAnswer] = {
+    AuthenticationError: ErrorAnswer(
+        401, INVALID_CREDENTIALS, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    ),
+    NotTaskOwnerError: ErrorAnswer(403, "Not allowed to access this task"),
+    TaskNotFoundError: ErrorAnswer(404, "Task not found"),
+    ConcurrentUpdateError: ErrorAnswer(409, "The task is being changed concurrently; retry"),
+    VersionMismatchError: ErrorAnswer(412, "The task has changed since you read it"),
+    InvalidTaskError: ErrorAnswer(422),
+    InvalidQueryError: ErrorAnswer(422),
+    AuthUnavailableError: ErrorAnswer(
+        503,
+        "Signing keys are unavailable; retry shortly",
+        {"Retry-After": RETRY_AFTER_SECONDS},
+    ),
+    StorageUnavailableError: ErrorAnswer(
+        503, "Storage is unavailable; retry shortly", {"Retry-After": RETRY_AFTER_SECONDS}
+    ),
+}
+
+
+def error_response(error: Exception) -> JSONResponse:
+    answer = _answer_for(error)
+    detail: object = answer.detail
+    if isinstance(error, InvalidTaskError):
+        detail = _validation_detail("body", error.field, error.message)
+    elif isinstance(error, InvalidQueryError):
+        detail = _validation_detail("query", error.field, error.message)
+    headers = dict(answer.headers or {})
+    if isinstance(error, AuthenticationError) and error.reason == "missing_token":
+        # RFC 6750: no error code when the request carried no credential at all.
+        headers["WWW-Authenticate"] = "Bearer"
+    if isinstance(error, VersionMismatchError):
+        headers["ETag"] = f'"{error.current_version}"'
+    return JSONResponse({"detail": detail}, status_code=answer.status, headers=headers)
+
+
+def _answer_for(error: Exception) -> ErrorAnswer:
+    for error_type in type(error).__mro__:
+        answer = ERROR_TABLE.get(error_type)
+        if answer is not None:
+            return answer
+    raise LookupError(type(error))
+
+
+async def _handle_known(_: Request, error: Exception) -> JSONResponse:
+    if isinstance(error, AuthUnavailableError | StorageUnavailableError):
+        logger.warning("dependency unavailable: %s", type(error).__name__)
+    return error_response(error)
+
+
+async def _handle_unexpected(request: Request, error: Exception) -> JSONResponse:
+    # The traceback goes to the log only; the client learns nothing about internals.
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    for error_type in ERROR_TABLE:
+        app.add_exception_handler(error_type, _handle_known)
+    app.add_exception_handler(Exception, _handle_unexpected)

@@ -1,0 +1,22 @@
+"""Documented error answers, so the OpenAPI schema lists every status a route can give."""
+
+from typing import Any
+
+from interfaces.http.schemas import ErrorRead
+
+_DESCRIPTIONS = {
+    401: "Missing or invalid bearer token",
+    403: "The task belongs to another user",
+    404: "No such task",
+    409: "Concurrent change; retry",
+    412: "If-Match does not name the current ETag",
+    413: "Request body too large",
+    422: "Invalid input",
+    503: "Signing keys or storage unavailable; retry after Retry-After seconds",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {
+        status: {"model": ErrorRead, "description": _DESCRIPTIONS[status]} for status in statuses
+    }

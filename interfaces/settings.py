@@ -1,0 +1,139 @@
+"""Settings: every knob of the service, read from the environment and ``.env``, checked at start."""
+
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from infrastructure.persistence.urls import StorageKind, UnsupportedDatabaseUrlError, storage_kind
+
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {
+        "EdDSA",
+        "Ed25519",
+        "ES256",
+        "ES384",
+        "ES512",
+        "RS256",
+        "RS384",
+        "RS512",
+        "PS256",
+        "PS384",
+        "PS512",
+    }
+)
+DEFAULT_ALGORITHMS = ["EdDSA", "Ed25519", "ES256", "ES512", "RS256", "PS256"]
+
+CommaSeparated = Annotated[list[str], NoDecode]
+
+
+def _split_commas(value: object) -> object:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Configuration; derived values (JWKS URL, issuer, audience) follow ``BETTER_AUTH_URL``."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///./app.db",
+        description="Where tasks live: sqlite:///path, postgresql://user:pass@host/db, or memory://",
+    )
+    better_auth_url: str = Field(
+        "http://localhost:3000", description="Base URL of the Better Auth server issuing tokens"
+    )
+    jwks_url: str = Field("", description="JWKS location; default {BETTER_AUTH_URL}/api/auth/jwks")
+    jwt_issuer: str = Field("", description="Required iss claim; default BETTER_AUTH_URL")
+    jwt_audience: str = Field("", description="Required aud claim; default BETTER_AUTH_URL")
+    jwt_algorithms: CommaSeparated = Field(
+        default_factory=lambda: list(DEFAULT_ALGORITHMS),
+        description="Accepted signature algorithms, comma separated (asymmetric only)",
+    )
+    jwt_leeway_seconds: float = Field(30.0, ge=0, le=300, description="Clock skew tolerated")
+    jwt_max_lifetime_seconds: float = Field(
+        86400.0, gt=0, description="Tokens living longer (exp - iat) are refused"
+    )
+    jwks_cache_ttl_seconds: float = Field(
+        300.0, gt=0, description="Age after which the key set is refreshed in the background"
+    )
+    jwks_min_refetch_interval_seconds: float = Field(
+        10.0, ge=0, le=30, description="An unknown kid refetches the key set at most this often"
+    )
+    jwks_fetch_timeout_seconds: float = Field(
+        3.0, gt=0, le=30, description="Total time allowed for one JWKS fetch"
+    )
+    cors_origins: CommaSeparated = Field(
+        default_factory=lambda: ["http://localhost:3000"],
+        description="Browser origins allowed to call the API, comma separated (never *)",
+    )
+    db_pool_size: int = Field(10, ge=1, description="Database connections kept open")
+    db_max_overflow: int = Field(10, ge=0, description="Extra connections allowed under load")
+    db_pool_timeout_seconds: float = Field(
+        5.0, gt=0, description="Wait for a free connection before answering 503"
+    )
+    db_connect_timeout_seconds: float = Field(
+        5.0, gt=0, description="Wait for a new database connection before answering 503"
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Larger request bodies are refused with 413"
+    )
+
+    _split_lists = field_validator("jwt_algorithms", "cors_origins", mode="before")(_split_commas)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        try:
+            storage_kind(value)
+        except (UnsupportedDatabaseUrlError, ValueError) as error:
+            raise ValueError(str(error)) from None
+        return value
+
+    @field_validator("better_auth_url", "jwks_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("better_auth_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        # Better Auth puts its base URL in iss/aud without a trailing slash.
+        return value.rstrip("/")
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        refused = [name for name in value if name not in ASYMMETRIC_ALGORITHMS]
+        if refused:
+            allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
+            raise ValueError(f"{refused} not allowed: only asymmetric algorithms ({allowed})")
+        if not value:
+            raise ValueError("at least one algorithm is needed")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _explicit_origins(cls, value: list[str]) -> list[str]:
+        if "*" in value:
+            raise ValueError(
+                "'*' would let any web site call the API with credentials: list the origins"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _derive_from_better_auth_url(self) -> "Settings":
+        base = self.better_auth_url
+        object.__setattr__(self, "jwks_url", self.jwks_url or f"{base}/api/auth/jwks")
+        object.__setattr__(self, "jwt_issuer", self.jwt_issuer or base)
+        object.__setattr__(self, "jwt_audience", self.jwt_audience or base)
+        return self
+
+    @property
+    def storage(self) -> StorageKind:
+        return storage_kind(self.database_url)
