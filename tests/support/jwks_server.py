@@ -35,7 +35,7 @@ class JwksServer:
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+            def do_GET(self) -> None:
                 owner.requests += 1
                 owner._answer(self)
 

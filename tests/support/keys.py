@@ -1,4 +1,4 @@
-"""Signing keys generated per test run, their JWKs, and Better-Auth-shaped tokens signed with them."""
+"""Generated signing keys, their JWKs, and Better-Auth-shaped tokens signed with them."""
 
 import time
 import uuid
