@@ -1,0 +1,1 @@
+"""Unit tests: the domain and the use cases, in memory, with no I/O."""

@@ -1,0 +1,1 @@
+"""Unit tests of the task entity and its value rules."""
