@@ -189,7 +189,8 @@ class JwksKeySet:
                     raise JwksFetchError(f"body over {self._policy.max_bytes} bytes")
         try:
             document = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
+            # RecursionError: 64 KiB of nested brackets is still within the byte cap.
             raise JwksFetchError("body is not JSON") from None
         entries = document.get("keys") if isinstance(document, dict) else None
         if not isinstance(entries, list):

@@ -23,6 +23,7 @@ _REASONS: list[tuple[type[Exception], str]] = [
     (jwt_errors.InvalidIssuerError, "wrong_issuer"),
     (jwt_errors.InvalidAudienceError, "wrong_audience"),
     (jwt_errors.MissingRequiredClaimError, "missing_claim"),
+    (jwt_errors.InvalidSubjectError, "bad_subject"),
     (jwt_errors.InvalidSignatureError, "bad_signature"),
     (jwt_errors.InvalidAlgorithmError, "algorithm_mismatch"),
     (jwt_errors.DecodeError, "malformed"),
@@ -74,6 +75,9 @@ class JwtTokenVerifier:
     async def _verify(self, token: str) -> AuthenticatedUser:
         if len(token) > self._rules.max_token_bytes:
             raise AuthenticationError("token_too_large")
+        if not token.isascii():
+            # A JWS is ASCII; refusing anything else also makes the length above a byte count.
+            raise AuthenticationError("malformed")
         header = _unverified_header(token)
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or algorithm not in self._rules.algorithms:

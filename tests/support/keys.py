@@ -1,5 +1,6 @@
 """Generated signing keys, their JWKs, and Better-Auth-shaped tokens signed with them."""
 
+import json
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -8,6 +9,7 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm, RSAPSSAlgorithm
+from jwt.utils import base64url_encode
 
 ISSUER = "http://127.0.0.1:3999"
 
@@ -43,8 +45,8 @@ class SigningKeyPair:
         algorithm = algorithm or self.algorithm
         header = {"kid": self.kid, "typ": None, **(headers or {})}
         if algorithm == "Ed25519":
-            # PyJWT has no "Ed25519" name yet (RFC 9864); sign as EdDSA, relabel the header.
-            return _relabel(jwt.encode(claims, self.private_key, "EdDSA", header), "Ed25519")
+            # PyJWT has no "Ed25519" name yet (RFC 9864): sign the relabelled header ourselves.
+            return _sign_ed25519(claims, header, self.private_key)
         return jwt.encode(claims, self.private_key, algorithm=algorithm, headers=header)
 
 
@@ -101,12 +103,15 @@ DROP: Any = _DROP
 """Pass as a claim override to remove that claim."""
 
 
-def _relabel(token: str, algorithm: str) -> str:
-    import base64
-    import json
-
-    header_b64, payload, signature = token.split(".")
-    header = json.loads(base64.urlsafe_b64decode(header_b64 + "=="))
-    header["alg"] = algorithm
-    encoded = base64.urlsafe_b64encode(json.dumps(header, separators=(",", ":")).encode())
-    return ".".join([encoded.rstrip(b"=").decode(), payload, signature])
+def _sign_ed25519(
+    claims: dict[str, Any], header: dict[str, Any], private_key: ed25519.Ed25519PrivateKey
+) -> str:
+    """A JWS whose protected header says ``alg: Ed25519``, signed over that very header."""
+    protected = {name: value for name, value in header.items() if value is not None}
+    protected["alg"] = "Ed25519"
+    segments = [
+        base64url_encode(json.dumps(protected, separators=(",", ":")).encode()),
+        base64url_encode(json.dumps(claims, separators=(",", ":")).encode()),
+    ]
+    signing_input = b".".join(segments)
+    return b".".join([signing_input, base64url_encode(private_key.sign(signing_input))]).decode()
