@@ -1,0 +1,1 @@
+"""`make bench`: load benchmarks of the API against a bare-FastAPI ceiling, in one run."""
