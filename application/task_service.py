@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from application.errors import ConcurrentUpdateError
+from application.errors import ConcurrentUpdateError, InvalidQueryError
 from application.paging import TaskQuery
 from application.ports import Clock, TaskRepository
 from domain.errors import InvalidTaskError, TaskNotFoundError, VersionMismatchError
@@ -43,7 +43,11 @@ class TaskService:
 
     async def search(self, user_id: UserId, text: str, query: TaskQuery) -> list[Task]:
         """Tasks whose title contains ``text``, ignoring case for every Unicode letter."""
-        key = normalize_search_text(text)
+        try:
+            key = normalize_search_text(text)
+        except InvalidTaskError as error:
+            # The text is a query parameter, not task data: report it where the caller sent it.
+            raise InvalidQueryError(error.field, error.message) from error
         return await self._repository.find_owned(
             user_id,
             TaskQuery(

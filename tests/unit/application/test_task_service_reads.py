@@ -2,9 +2,10 @@
 
 import pytest
 
+from application.errors import InvalidQueryError
 from application.paging import TaskQuery
 from application.task_service import TaskService
-from domain.errors import InvalidTaskError, NotTaskOwnerError, TaskNotFoundError
+from domain.errors import NotTaskOwnerError, TaskNotFoundError
 from domain.task import Task
 from tests.unit.application.support import add_titles
 
@@ -239,7 +240,7 @@ async def test_search_applies_completed_filter_and_paging(service: TaskService) 
 
 @pytest.mark.parametrize("text", ["milk\x00", "x" * 1001], ids=["nul", "1001-characters"])
 async def test_search_refuses_invalid_text(service: TaskService, text: str) -> None:
-    with pytest.raises(InvalidTaskError) as caught:
+    with pytest.raises(InvalidQueryError) as caught:
         await service.search("alice", text, TaskQuery())
 
     assert caught.value.field == "q"
