@@ -89,6 +89,9 @@ class TaskService:
         for _ in range(_MAX_WRITE_ATTEMPTS):
             current = await self._load_owned(user_id, task_id)
             _check_version(current, expected_version)
+            if changes.is_empty():
+                # Nothing to change: no write, so the version and ETag stay as they are.
+                return current
             updated = current.apply(changes, self._clock.now())
             if await self._repository.replace(updated, expected_version=current.version):
                 return updated

@@ -1,5 +1,7 @@
 """Value rules for task text: what a valid title and description are, and how search folds case."""
 
+import unicodedata
+
 from domain.errors import InvalidTaskError
 
 TITLE_MAX_LENGTH = 255
@@ -42,9 +44,11 @@ def fold_for_search(text: str) -> str:
 
     Databases disagree on case folding (SQLite's ``lower()`` is ASCII-only, PostgreSQL's
     ``LIKE`` is case-sensitive), so the fold happens here, once, with Python's full Unicode
-    ``casefold`` and every backend compares already-folded text.
+    ``casefold`` (plus normalisation) and every backend compares already-folded text.
     """
-    return text.casefold()
+    # NFKC on both sides of casefold is Unicode's "compatibility caseless match": "é" typed
+    # as one character or as "e" + accent, and "ﬁ" or full-width letters, all compare equal.
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
 def normalize_search_text(text: str) -> str:

@@ -310,3 +310,13 @@ async def test_delete_twice_raises_not_found_the_second_time(service: TaskServic
 
     with pytest.raises(TaskNotFoundError):
         await service.delete("alice", task.id)
+
+
+async def test_empty_update_changes_neither_version_nor_updated_at(
+    service: TaskService,
+) -> None:
+    created = await service.create("alice", NewTask(title="Stay"))
+
+    unchanged = await service.update("alice", created.id, TaskChanges())
+
+    assert unchanged == created

@@ -171,3 +171,9 @@ def test_normalize_search_text_refuses_invalid_text(text: str, reason: str) -> N
 
     assert caught.value.field == "q"
     assert reason in caught.value.message
+
+
+def test_search_folding_matches_composed_and_decomposed_accents() -> None:
+    composed, decomposed = "\u00e9cole", "e\u0301cole"
+
+    assert fold_for_search(composed) == fold_for_search(decomposed.upper())
