@@ -1,6 +1,7 @@
 """Who the caller is, and the two ways finding out can fail."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from application.errors import ApplicationError
 
@@ -12,6 +13,8 @@ class AuthenticatedUser:
     id: str
     email: str | None = None
     name: str | None = None
+    expires_at: datetime | None = None
+    """When the credential stops vouching for this user (a JWT's ``exp``), if known."""
 
 
 class AuthenticationError(ApplicationError):

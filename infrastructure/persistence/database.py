@@ -102,8 +102,12 @@ def _create_sqlite_engine(url: str, pool: PoolOptions) -> AsyncEngine:
         # One shared connection, or every connection would see its own empty database.
         options["poolclass"] = StaticPool
     else:
+        # No overflow: every SQLite connection is a thread in aiosqlite, and overflow
+        # connections would be opened and closed (with their PRAGMAs) under every burst.
         options.update(
-            pool_size=pool.size, max_overflow=pool.max_overflow, pool_timeout=pool.timeout_seconds
+            pool_size=pool.size + pool.max_overflow,
+            max_overflow=0,
+            pool_timeout=pool.timeout_seconds,
         )
     engine = create_async_engine(url, **options)
 
