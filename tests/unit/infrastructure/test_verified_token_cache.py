@@ -1,4 +1,4 @@
-"""CachedTokenVerifier: repeat credentials skip verification, but never past expiry or for refusals."""
+"""CachedTokenVerifier: repeats skip verification, never past expiry, never for refusals."""
 
 from datetime import UTC, datetime
 
