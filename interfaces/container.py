@@ -4,6 +4,8 @@ from dependency_injector import containers, providers
 
 from application.ports import Clock, TaskRepository, TokenVerifier
 from application.task_service import TaskService
+from infrastructure.auth.better_auth_session import BetterAuthSessionVerifier, SessionPolicy
+from infrastructure.auth.composite_verifier import JwtOrSessionVerifier
 from infrastructure.auth.jwks import JwksKeySet, JwksPolicy
 from infrastructure.auth.jwt_verifier import JwtTokenVerifier, TokenRules
 from infrastructure.clock import SystemClock
@@ -15,6 +17,10 @@ from interfaces.settings import Settings
 
 def _repository_kind(settings: Settings) -> str:
     return "memory" if settings.storage.value == "memory" else "sql"
+
+
+def _verifier_kind(settings: Settings) -> str:
+    return settings.auth_mode.replace(",", "_")  # "jwt", "session" or "jwt_session"
 
 
 class Container(containers.DeclarativeContainer):
@@ -54,7 +60,7 @@ class Container(containers.DeclarativeContainer):
         ),
     )
 
-    token_verifier: providers.Provider[TokenVerifier] = providers.ThreadSafeSingleton(
+    jwt_verifier = providers.ThreadSafeSingleton(
         JwtTokenVerifier,
         keys=jwks,
         rules=providers.Factory(
@@ -64,6 +70,28 @@ class Container(containers.DeclarativeContainer):
             algorithms=providers.Callable(frozenset, settings.provided.jwt_algorithms),
             leeway_seconds=settings.provided.jwt_leeway_seconds,
             max_lifetime_seconds=settings.provided.jwt_max_lifetime_seconds,
+        ),
+    )
+
+    session_verifier = providers.ThreadSafeSingleton(
+        BetterAuthSessionVerifier,
+        session_url=settings.provided.session_url,
+        policy=providers.Factory(
+            SessionPolicy,
+            cache_ttl=settings.provided.session_cache_ttl_seconds,
+            timeout=settings.provided.session_timeout_seconds,
+            breaker_threshold=settings.provided.session_breaker_threshold,
+            breaker_cooldown=settings.provided.session_breaker_cooldown_seconds,
+            cookie_names=providers.Callable(tuple, settings.provided.session_cookie_names),
+        ),
+    )
+
+    token_verifier: providers.Provider[TokenVerifier] = providers.Selector(
+        providers.Callable(_verifier_kind, settings),
+        jwt=jwt_verifier,
+        session=session_verifier,
+        jwt_session=providers.ThreadSafeSingleton(
+            JwtOrSessionVerifier, jwt=jwt_verifier, session=session_verifier
         ),
     )
 

@@ -1,10 +1,12 @@
 """Settings: every knob of the service, read from the environment and ``.env``, checked at start."""
 
+import re
 from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from infrastructure.auth.better_auth_session import DEFAULT_COOKIE_NAMES
 from infrastructure.persistence.urls import StorageKind, UnsupportedDatabaseUrlError, storage_kind
 
 ASYMMETRIC_ALGORITHMS = frozenset(
@@ -25,6 +27,9 @@ ASYMMETRIC_ALGORITHMS = frozenset(
 DEFAULT_ALGORITHMS = ["EdDSA", "Ed25519", "ES256", "ES512", "RS256", "PS256"]
 
 CommaSeparated = Annotated[list[str], NoDecode]
+
+AUTH_MODES = ("jwt", "session", "jwt,session")
+_COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def _split_commas(value: object) -> object:
@@ -80,8 +85,40 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Larger request bodies are refused with 413"
     )
+    auth_mode: str = Field(
+        "jwt",
+        description="What proves the caller: jwt (Better Auth JWTs, verified offline), session"
+        " (Better Auth session cookie or bearer session token, checked with Better Auth), or"
+        " jwt,session (either)",
+    )
+    session_url: str = Field(
+        "",
+        description="Better Auth's get-session URL; default {BETTER_AUTH_URL}/api/auth/get-session",
+    )
+    session_cache_ttl_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="A valid session is trusted this long without asking Better Auth again, so a"
+        " sign-out takes effect within it; 0 asks every time",
+    )
+    session_timeout_seconds: float = Field(
+        2.0, gt=0, le=30, description="Total time allowed for one session lookup"
+    )
+    session_breaker_threshold: int = Field(
+        5, ge=1, le=1000, description="Consecutive failed session lookups that open the breaker"
+    )
+    session_breaker_cooldown_seconds: float = Field(
+        5.0, gt=0, le=300, description="How long an open breaker answers 503 before probing again"
+    )
+    session_cookie_names: CommaSeparated = Field(
+        default_factory=lambda: list(DEFAULT_COOKIE_NAMES),
+        description="Cookies that may carry the Better Auth session token, comma separated",
+    )
 
     _split_lists = field_validator("jwt_algorithms", "cors_origins", mode="before")(_split_commas)
+
+    _split_cookie_names = field_validator("session_cookie_names", mode="before")(_split_commas)
 
     @field_validator("database_url")
     @classmethod
@@ -92,7 +129,7 @@ class Settings(BaseSettings):
             raise ValueError(str(error)) from None
         return value
 
-    @field_validator("better_auth_url", "jwks_url")
+    @field_validator("better_auth_url", "jwks_url", "session_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         value = value.strip()
@@ -126,13 +163,43 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("auth_mode", mode="before")
+    @classmethod
+    def _known_auth_mode(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        modes = {part.strip().lower() for part in value.split(",") if part.strip()}
+        normalized = ",".join(mode for mode in ("jwt", "session") if mode in modes)
+        if normalized not in AUTH_MODES or modes - {"jwt", "session"}:
+            raise ValueError(f"must be one of {', '.join(AUTH_MODES)}, got {value!r}")
+        return normalized
+
+    @field_validator("session_cookie_names")
+    @classmethod
+    def _cookie_names(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one cookie name is needed")
+        refused = [name for name in value if not _COOKIE_NAME.fullmatch(name)]
+        if refused:
+            raise ValueError(f"{refused} are not valid cookie names")
+        return value
+
     @model_validator(mode="after")
     def _derive_from_better_auth_url(self) -> "Settings":
         base = self.better_auth_url
         object.__setattr__(self, "jwks_url", self.jwks_url or f"{base}/api/auth/jwks")
         object.__setattr__(self, "jwt_issuer", self.jwt_issuer or base)
         object.__setattr__(self, "jwt_audience", self.jwt_audience or base)
+        object.__setattr__(self, "session_url", self.session_url or f"{base}/api/auth/get-session")
         return self
+
+    @property
+    def jwt_enabled(self) -> bool:
+        return "jwt" in self.auth_mode.split(",")
+
+    @property
+    def session_enabled(self) -> bool:
+        return "session" in self.auth_mode.split(",")
 
     @property
     def storage(self) -> StorageKind:

@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from interfaces.container import Container
 from interfaces.http.body_limit import BodyLimitMiddleware
 from interfaces.http.errors import register_error_handlers
+from interfaces.http.openapi_security import declare_session_cookie
 from interfaces.http.routes import health, tasks
 from interfaces.settings import Settings
 from interfaces.startup import prepare_storage
@@ -29,6 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await container.jwks().aclose()
+            if settings.session_enabled:
+                await container.session_verifier().aclose()
             if settings.storage.value != "memory":
                 await container.database().dispose()
 
@@ -40,6 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.container = container
     register_error_handlers(app)
+    if settings.session_enabled:
+        declare_session_cookie(app)
     app.include_router(health.router)
     app.include_router(tasks.router)
     app.add_middleware(

@@ -18,6 +18,7 @@ from domain.errors import (
     TaskNotFoundError,
     VersionMismatchError,
 )
+from interfaces.http.csrf import CrossSiteRequestError
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ ERROR_TABLE: dict[type[Exception], ErrorAnswer] = {
     AuthenticationError: ErrorAnswer(
         401, INVALID_CREDENTIALS, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
     ),
+    CrossSiteRequestError: ErrorAnswer(
+        403, "Cross-site request refused: this Origin may not use the session cookie"
+    ),
     NotTaskOwnerError: ErrorAnswer(403, "Not allowed to access this task"),
     TaskNotFoundError: ErrorAnswer(404, "Task not found"),
     ConcurrentUpdateError: ErrorAnswer(409, "The task is being changed concurrently; retry"),
@@ -49,7 +53,7 @@ ERROR_TABLE: dict[type[Exception], ErrorAnswer] = {
     InvalidQueryError: ErrorAnswer(422),
     AuthUnavailableError: ErrorAnswer(
         503,
-        "Signing keys are unavailable; retry shortly",
+        "Credentials cannot be checked right now; retry shortly",
         {"Retry-After": RETRY_AFTER_SECONDS},
     ),
     StorageUnavailableError: ErrorAnswer(

@@ -6,13 +6,13 @@ from interfaces.http.schemas import ErrorRead
 
 _DESCRIPTIONS = {
     401: "Missing or invalid bearer token",
-    403: "The task belongs to another user",
+    403: "The task belongs to another user, or a cross-site write used the session cookie",
     404: "No such task",
     409: "Concurrent change; retry",
     412: "If-Match does not name the current ETag",
     413: "Request body too large",
     422: "Invalid input",
-    503: "Signing keys or storage unavailable; retry after Retry-After seconds",
+    503: "Authentication or storage unavailable; retry after Retry-After seconds",
 }
 
 
