@@ -1,0 +1,1 @@
+"""Interop with a real Better Auth server: the tokens it mints, its keys, its outages."""
