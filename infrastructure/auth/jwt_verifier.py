@@ -1,6 +1,7 @@
 """JwtTokenVerifier: accepts exactly the tokens Better Auth's JWT plugin issues, nothing else."""
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,10 @@ from infrastructure.auth.signing_keys import MAX_KID_LENGTH
 logger = logging.getLogger(__name__)
 
 MAX_SUBJECT_LENGTH = 255
+# Header, payload and signature in base64url without padding; the signature may be empty so
+# that an unsigned ``alg: none`` token is refused for its algorithm, which says more.
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_NESTED_CONTENT_TYPES = frozenset({"JWT", "APPLICATION/JWT"})
 _REQUIRED_CLAIMS = ["exp", "iat", "sub", "iss", "aud"]
 # Most specific first: several PyJWT errors subclass one another.
 _REASONS: list[tuple[type[Exception], str]] = [
@@ -75,8 +80,10 @@ class JwtTokenVerifier:
     async def _verify(self, token: str) -> AuthenticatedUser:
         if len(token) > self._rules.max_token_bytes:
             raise AuthenticationError("token_too_large")
-        if not token.isascii():
-            # A JWS is ASCII; refusing anything else also makes the length above a byte count.
+        if _COMPACT_JWS.fullmatch(token) is None:
+            # Strict base64url: the lenient decoder behind PyJWT maps '+' to '-', skips stray
+            # characters and tolerates '=', so one token could be spelled many ways. ASCII only
+            # also makes the length cap above a byte count.
             raise AuthenticationError("malformed")
         header = _unverified_header(token)
         algorithm = header.get("alg")
@@ -86,7 +93,7 @@ class JwtTokenVerifier:
         if not isinstance(kid, str) or not 0 < len(kid) <= MAX_KID_LENGTH:
             raise AuthenticationError("bad_kid")
         content_type = header.get("cty")
-        if isinstance(content_type, str) and content_type.upper() == "JWT":
+        if isinstance(content_type, str) and content_type.upper() in _NESTED_CONTENT_TYPES:
             raise AuthenticationError("nested_token")
         key = await self._keys.key_for(kid)
         if key is None:
