@@ -21,7 +21,9 @@ def declare_session_cookie(app: FastAPI) -> None:
         schema = build_schema()
         cookie = session_cookie_scheme.scheme_name
         schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
-        schemes[cookie] = session_cookie_scheme.model.model_dump(by_alias=True, exclude_none=True)
+        schemes[cookie] = session_cookie_scheme.model.model_dump(
+            mode="json", by_alias=True, exclude_none=True
+        )
         for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 security = operation.get("security") if isinstance(operation, dict) else None
