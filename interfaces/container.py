@@ -39,6 +39,7 @@ class Container(containers.DeclarativeContainer):
             max_overflow=settings.provided.db_max_overflow,
             timeout_seconds=settings.provided.db_pool_timeout_seconds,
             connect_timeout_seconds=settings.provided.db_connect_timeout_seconds,
+            command_timeout_seconds=settings.provided.db_command_timeout_seconds,
         ),
     )
 

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: float = Field(
         5.0, gt=0, description="Wait for a new database connection before answering 503"
     )
+    db_command_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="PostgreSQL: longest wait for one statement's answer before answering 503"
+        " (a server that stopped answering costs this, not a hung request)",
+    )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Larger request bodies are refused with 413"
     )

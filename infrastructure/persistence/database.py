@@ -25,6 +25,9 @@ class PoolOptions:
     max_overflow: int = 10
     timeout_seconds: float = 5.0
     connect_timeout_seconds: float = 5.0
+    # Bounds every PostgreSQL round trip (the pre-ping included), so a server that stops
+    # answering without closing the connection costs this long, not a hung request.
+    command_timeout_seconds: float = 30.0
     sqlite_busy_timeout_ms: int = 5000
 
 
@@ -89,7 +92,10 @@ def _create_engine(url: str, kind: StorageKind, pool: PoolOptions) -> AsyncEngin
         pool_timeout=pool.timeout_seconds,
         pool_pre_ping=True,
         pool_recycle=1800,
-        connect_args={"timeout": pool.connect_timeout_seconds, "command_timeout": 30},
+        connect_args={
+            "timeout": pool.connect_timeout_seconds,
+            "command_timeout": pool.command_timeout_seconds,
+        },
     )
 
 
