@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         description="PostgreSQL: longest wait for one statement's answer before answering 503"
         " (a server that stopped answering costs this, not a hung request)",
     )
+    auto_migrate: bool | None = Field(
+        None,
+        description="Apply database migrations at start; unset: yes on SQLite, no on PostgreSQL"
+        " (run `make migrate` first there)",
+    )
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Larger request bodies are refused with 413"
     )
@@ -210,3 +215,12 @@ class Settings(BaseSettings):
     @property
     def storage(self) -> StorageKind:
         return storage_kind(self.database_url)
+
+    @property
+    def migrate_at_start(self) -> bool:
+        """SQLite migrates itself so ``make run`` needs no step; PostgreSQL migrates on purpose."""
+        if self.storage is StorageKind.MEMORY:
+            return False
+        if self.auto_migrate is None:
+            return self.storage is StorageKind.SQLITE
+        return self.auto_migrate
