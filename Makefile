@@ -44,5 +44,9 @@ fmt: install
 
 check: lint test
 
+# Bring the database named by DATABASE_URL (environment or .env) to the newest schema.
+migrate: install
+	$(BIN)/alembic upgrade head
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis htmlcov .coverage

@@ -20,6 +20,9 @@ class TaskRecord(SQLModel, table=True):
     __table_args__ = (
         Index("ix_tasks_owner_id_id", "owner_id", "id"),
         Index("ix_tasks_owner_id_completed_id", "owner_id", "completed", "id"),
+        # Without AUTOINCREMENT SQLite hands the id of a deleted newest row to the next one;
+        # ids must never be reused (PostgreSQL's sequence and the memory store never do).
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(
