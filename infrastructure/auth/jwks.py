@@ -88,8 +88,11 @@ class JwksKeySet:
             return key
         if not self._keys:
             return await self._load_first_keys(kid)
-        if self._recently_unknown(kid) or not self._may_refetch():
-            self._remember_unknown(kid)
+        if self._recently_unknown(kid):
+            return None
+        if not self._may_refetch():
+            # Throttled, so not checked: remembering the kid here would refuse a key Better
+            # Auth has just rotated in for ``unknown_kid_ttl``, long after the floor has passed.
             return None
         await self._refresh()
         key = self._keys.get(kid)
