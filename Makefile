@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	$(BIN)/uvicorn interfaces.http.app:app --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn interfaces.http.app:app --host $(HOST) --port $(PORT) --log-config interfaces/logging.json
 
 postgres:
 	@scripts/ensure-postgres.sh

@@ -1,5 +1,7 @@
 """Container: the one composition root, where settings become adapters and use cases."""
 
+from collections.abc import Callable
+
 from dependency_injector import containers, providers
 
 from application.ports import Clock, TaskRepository, TokenVerifier
@@ -49,6 +51,9 @@ class Container(containers.DeclarativeContainer):
         sql=providers.ThreadSafeSingleton(SqlTaskRepository, database=database),
     )
 
+    # Hears every JWKS fetch (succeeded: bool); create_app passes the metrics' counter.
+    jwks_fetch_listener: providers.Provider[Callable[[bool], None] | None] = providers.Object(None)
+
     jwks = providers.ThreadSafeSingleton(
         JwksKeySet,
         url=settings.provided.jwks_url,
@@ -59,7 +64,7 @@ class Container(containers.DeclarativeContainer):
             min_refetch_interval=settings.provided.jwks_min_refetch_interval_seconds,
             fetch_timeout=settings.provided.jwks_fetch_timeout_seconds,
         ),
-    )
+    ).add_attributes(on_fetch=jwks_fetch_listener)
 
     jwt_verifier = providers.ThreadSafeSingleton(
         JwtTokenVerifier,

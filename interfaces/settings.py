@@ -1,7 +1,9 @@
 """Settings: every knob of the service, read from the environment and ``.env``, checked at start."""
 
+import ipaddress
 import re
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -30,6 +32,9 @@ CommaSeparated = Annotated[list[str], NoDecode]
 
 AUTH_MODES = ("jwt", "session", "jwt,session")
 _COOKIE_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 def _split_commas(value: object) -> object:
@@ -126,10 +131,33 @@ class Settings(BaseSettings):
         default_factory=lambda: list(DEFAULT_COOKIE_NAMES),
         description="Cookies that may carry the Better Auth session token, comma separated",
     )
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="production refuses unsafe settings at start (plain-http auth URLs, memory://)",
+    )
+    log_level: LogLevel = Field(
+        "INFO",
+        description="Least severe level logged; applied by --log-config interfaces/logging.json"
+        " (as make run and the production command use it)",
+    )
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="json, console (readable), or auto: json unless stderr is a terminal"
+    )
+    metrics_enabled: bool = Field(
+        True, description="Serve Prometheus metrics at /metrics (keep it off the public internet)"
+    )
+    readiness_timeout_seconds: float = Field(
+        2.0, gt=0, le=30, description="Time each /api/ready check may take before it counts as down"
+    )
 
     _split_lists = field_validator("jwt_algorithms", "cors_origins", mode="before")(_split_commas)
 
     _split_cookie_names = field_validator("session_cookie_names", mode="before")(_split_commas)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("database_url")
     @classmethod
@@ -204,6 +232,25 @@ class Settings(BaseSettings):
         object.__setattr__(self, "session_url", self.session_url or f"{base}/api/auth/get-session")
         return self
 
+    @model_validator(mode="after")
+    def _safe_in_production(self) -> "Settings":
+        if self.environment != "production":
+            return self
+        problems = [
+            f"{name.upper()}={url} must use https:// (plain http only for loopback)"
+            for name, url in (
+                ("better_auth_url", self.better_auth_url),
+                ("jwks_url", self.jwks_url),
+                ("session_url", self.session_url),
+            )
+            if url.startswith("http://") and not _is_loopback(url)
+        ]
+        if self.storage is StorageKind.MEMORY:
+            problems.append("DATABASE_URL=memory:// loses every task on restart, per worker")
+        if problems:
+            raise ValueError("unsafe with ENVIRONMENT=production: " + "; ".join(problems))
+        return self
+
     @property
     def jwt_enabled(self) -> bool:
         return "jwt" in self.auth_mode.split(",")
@@ -224,3 +271,13 @@ class Settings(BaseSettings):
         if self.auto_migrate is None:
             return self.storage is StorageKind.SQLITE
         return self.auto_migrate
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,6 +1,7 @@
 """The one table from exception type to HTTP answer; every error body is ``{"detail": ...}``."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
@@ -98,7 +99,16 @@ async def _handle_unexpected(request: Request, error: Exception) -> JSONResponse
     return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
 
 
-def register_error_handlers(app: FastAPI) -> None:
+def register_error_handlers(
+    app: FastAPI, on_auth_failure: Callable[[str], None] | None = None
+) -> None:
+    """``on_auth_failure`` hears the reason of every 401, whichever layer raised it."""
+
+    async def handle_known(request: Request, error: Exception) -> JSONResponse:
+        if on_auth_failure is not None and isinstance(error, AuthenticationError):
+            on_auth_failure(error.reason)
+        return await _handle_known(request, error)
+
     for error_type in ERROR_TABLE:
-        app.add_exception_handler(error_type, _handle_known)
+        app.add_exception_handler(error_type, handle_known)
     app.add_exception_handler(Exception, _handle_unexpected)
