@@ -81,9 +81,8 @@ class JwtTokenVerifier:
         if len(token) > self._rules.max_token_bytes:
             raise AuthenticationError("token_too_large")
         if _COMPACT_JWS.fullmatch(token) is None:
-            # Strict base64url: the lenient decoder behind PyJWT maps '+' to '-', skips stray
-            # characters and tolerates '=', so one token could be spelled many ways. ASCII only
-            # also makes the length cap above a byte count.
+            # Checked before any parsing. PyJWT would also take '='-padded segments; Better Auth
+            # never pads, so one token has one spelling. ASCII only makes the cap a byte count.
             raise AuthenticationError("malformed")
         header = _unverified_header(token)
         algorithm = header.get("alg")
