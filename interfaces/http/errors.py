@@ -1,10 +1,13 @@
 """The one table from exception type to HTTP answer; every error body is ``{"detail": ...}``."""
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from application.auth import AuthenticationError, AuthUnavailableError
@@ -93,6 +96,28 @@ async def _handle_known(_: Request, error: Exception) -> JSONResponse:
     return error_response(error)
 
 
+async def _handle_invalid_request(_: Request, error: Exception) -> JSONResponse:
+    """FastAPI's own 422 body, made encodable.
+
+    FastAPI's handler echoes each refused value, and a value JSON cannot carry (``NaN``,
+    ``1e400``, a lone surrogate like ``"\\ud800"``) made the 422 itself fail into a 500.
+    """
+    errors = error.errors() if isinstance(error, RequestValidationError) else []
+    return JSONResponse({"detail": _encodable(jsonable_encoder(errors))}, status_code=422)
+
+
+def _encodable(value: object) -> object:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, list):
+        return [_encodable(item) for item in value]
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    return value
+
+
 async def _handle_unexpected(request: Request, error: Exception) -> JSONResponse:
     # The traceback goes to the log only; the client learns nothing about internals.
     logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
@@ -111,4 +136,5 @@ def register_error_handlers(
 
     for error_type in ERROR_TABLE:
         app.add_exception_handler(error_type, handle_known)
+    app.add_exception_handler(RequestValidationError, _handle_invalid_request)
     app.add_exception_handler(Exception, _handle_unexpected)
