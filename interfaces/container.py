@@ -10,6 +10,7 @@ from infrastructure.auth.better_auth_session import BetterAuthSessionVerifier, S
 from infrastructure.auth.composite_verifier import JwtOrSessionVerifier
 from infrastructure.auth.jwks import JwksKeySet, JwksPolicy
 from infrastructure.auth.jwt_verifier import JwtTokenVerifier, TokenRules
+from infrastructure.auth.verified_token_cache import CachedTokenVerifier
 from infrastructure.clock import SystemClock
 from infrastructure.persistence.database import Database, PoolOptions
 from infrastructure.persistence.memory import InMemoryTaskRepository
@@ -92,12 +93,21 @@ class Container(containers.DeclarativeContainer):
         ),
     )
 
+    # Re-verifying the same token on every request is the hot path's largest cost; a verified
+    # token is remembered until it expires (age-capped). Refusals are never cached.
+    cached_jwt_verifier = providers.ThreadSafeSingleton(
+        CachedTokenVerifier,
+        inner=jwt_verifier,
+        max_entries=settings.provided.jwt_cache_max_entries,
+        max_age_seconds=settings.provided.jwt_cache_max_age_seconds,
+    )
+
     token_verifier: providers.Provider[TokenVerifier] = providers.Selector(
         providers.Callable(_verifier_kind, settings),
-        jwt=jwt_verifier,
+        jwt=cached_jwt_verifier,
         session=session_verifier,
         jwt_session=providers.ThreadSafeSingleton(
-            JwtOrSessionVerifier, jwt=jwt_verifier, session=session_verifier
+            JwtOrSessionVerifier, jwt=cached_jwt_verifier, session=session_verifier
         ),
     )
 

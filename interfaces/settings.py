@@ -75,6 +75,12 @@ class Settings(BaseSettings):
     jwks_fetch_timeout_seconds: float = Field(
         3.0, gt=0, le=30, description="Total time allowed for one JWKS fetch"
     )
+    jwt_cache_max_entries: int = Field(
+        4096, ge=0, description="Verified tokens remembered per process (0 turns the cache off)"
+    )
+    jwt_cache_max_age_seconds: float = Field(
+        60.0, ge=0, le=900, description="Longest a verified token is accepted without re-checking"
+    )
     cors_origins: CommaSeparated = Field(
         default_factory=lambda: ["http://localhost:3000"],
         description="Browser origins allowed to call the API, comma separated (never *)",
