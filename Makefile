@@ -48,5 +48,10 @@ check: lint test
 migrate: install
 	$(BIN)/alembic upgrade head
 
+# A real Better Auth on 127.0.0.1:3000 and the API on 127.0.0.1:8000 (free ports if taken),
+# a demo user, a real JWT and curls to paste; Ctrl-C stops both.
+demo: install
+	$(BIN)/python scripts/demo.py
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis htmlcov .coverage
