@@ -122,6 +122,7 @@ class BetterAuthSessionVerifier:
             if not self._breaker.allow():
                 raise AuthUnavailableError("Better Auth circuit is open")
             lookup = asyncio.create_task(self._lookup(key, credential))
+            lookup.add_done_callback(_retrieve_outcome)
             self._inflight[key] = lookup
         # Shielded: one caller giving up (client disconnect) must not cancel the others' call.
         user = await asyncio.shield(lookup)
@@ -231,6 +232,12 @@ def _user_from(status: int, body: bytes) -> AuthenticatedUser | None:
     return AuthenticatedUser(
         id=user_id, email=_optional_text(user.get("email")), name=_optional_text(user.get("name"))
     )
+
+
+def _retrieve_outcome(task: "asyncio.Task[AuthenticatedUser | None]") -> None:
+    # Every waiter may have gone (clients disconnected): mark the outcome seen, not "lost".
+    if not task.cancelled():
+        task.exception()
 
 
 def _optional_text(value: object) -> str | None:
