@@ -1,6 +1,7 @@
 """Shared fixtures: signing keys, a loopback JWKS, settings, and apps reached over HTTP."""
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,6 +13,14 @@ from interfaces.http.app import create_app
 from interfaces.settings import Settings
 from tests.support.jwks_server import JwksServer
 from tests.support.keys import ISSUER, SigningKeyPair, better_auth_claims, generate_key
+from tests.support.postgres import (
+    PostgresUnavailableError,
+    create_database,
+    drop_database,
+    empty_tables,
+    migrate,
+    run_blocking,
+)
 
 SettingsFactory = Callable[..., Settings]
 
@@ -78,3 +87,55 @@ async def client(make_settings: SettingsFactory) -> AsyncIterator[httpx.AsyncCli
     """The real app on the in-memory store, called over (in-process) HTTP."""
     async for http_client in open_client(create_app(make_settings())):
         yield http_client
+
+
+# Storage backends. PostgreSQL tests run in one fresh database per test session, created on
+# the server TEST_POSTGRES_URL names (default: the local one) and dropped at the end.
+
+STORAGE_BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The URL of this session's own PostgreSQL database, fresh and migrated to the newest schema.
+
+    An unreachable server FAILS the test, never skips it: a green run must mean the production
+    database was exercised. Without a server, deselect explicitly with ``-m "not postgres"``.
+    """
+    try:
+        url = run_blocking(create_database)
+    except PostgresUnavailableError as error:
+        pytest.fail(
+            f"PostgreSQL is unreachable ({error}): start it (`make postgres`), point "
+            "TEST_POSTGRES_URL at a server, or deselect these tests with -m 'not postgres'",
+            pytrace=False,
+        )
+    try:
+        run_blocking(lambda: migrate(url))
+        yield url
+    finally:
+        run_blocking(lambda: drop_database(url))
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_url: str) -> str:
+    """The session's PostgreSQL database with every table emptied, ids starting again at 1."""
+    run_blocking(lambda: empty_tables(postgres_url))
+    return postgres_url
+
+
+@pytest.fixture(params=STORAGE_BACKENDS)
+def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A ``DATABASE_URL`` for an empty store, once per backend (ids memory, sqlite, postgresql).
+
+    - memory: ``memory://``.
+    - sqlite: a file in ``tmp_path`` that does not exist yet; the app creates it and migrates it
+      at start (AUTO_MIGRATE defaults to on for SQLite), so app tests exercise the migrations.
+    - postgresql: the session database, already migrated, every table emptied for this test.
+    """
+    if request.param == "memory":
+        return "memory://"
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'tasks.db'}"
+    url: str = request.getfixturevalue("empty_postgres_url")
+    return url
