@@ -31,7 +31,22 @@ def async_url(url: str) -> URL:
     """Pin the async driver: ``sqlite://`` -> aiosqlite, ``postgresql://`` -> asyncpg."""
     parsed = _parse(url)
     kind = StorageKind(parsed.get_backend_name())
+    if kind is StorageKind.POSTGRESQL:
+        parsed = _libpq_ssl_to_asyncpg(parsed)
     return parsed.set(drivername=f"{kind.value}+{_ASYNC_DRIVERS[kind]}")
+
+
+def _libpq_ssl_to_asyncpg(url: URL) -> URL:
+    """Hosted PostgreSQL URLs say ``?sslmode=require`` (libpq); asyncpg calls it ``ssl``.
+
+    Passed through unchanged, ``sslmode`` makes every connection attempt raise ``TypeError``.
+    """
+    if "sslmode" not in url.query:
+        return url
+    query = dict(url.query)
+    mode = query.pop("sslmode")
+    query.setdefault("ssl", mode)
+    return url.set(query=query)
 
 
 def _parse(url: str) -> URL:
