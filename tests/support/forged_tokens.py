@@ -8,7 +8,7 @@ from typing import Any
 import jwt
 from jwt.utils import base64url_decode, base64url_encode
 
-from tests.support.keys import SigningKeyPair
+from tests.support.keys import SigningKeyPair, better_auth_claims
 
 JsonPart = dict[str, Any] | list[Any] | bytes
 
@@ -51,3 +51,8 @@ def decoded_segments(token: str) -> list[bytes] | None:
         return [base64url_decode(segment.encode()) for segment in segments]
     except ValueError:
         return None
+
+
+def signed_with_kid(key: SigningKeyPair, kid: Any) -> str:
+    """A genuine Better-Auth-shaped token from ``key`` whose header names another ``kid``."""
+    return forge({"alg": key.algorithm, "kid": kid}, better_auth_claims(), key)

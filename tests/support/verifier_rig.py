@@ -1,5 +1,6 @@
 """The JWT adapters wired to a loopback JWKS, with cache timing on a clock that tests move."""
 
+import asyncio
 import dataclasses
 import functools
 from collections.abc import AsyncIterator
@@ -17,6 +18,8 @@ ALGORITHMS = frozenset({"EdDSA", "Ed25519", "ES256", "ES512", "RS256", "PS256"})
 # timeout is real time: generous by default, so a loaded machine cannot fail a fetch that
 # should succeed; tests of hanging endpoints pass SHORT_FETCH_TIMEOUT.
 SHORT_FETCH_TIMEOUT = 0.5
+# How long a hanging JWKS sleeps: any stall behind it would show, and the test still ends soon.
+HANG_SECONDS = 3.0
 POLICY = JwksPolicy(
     cache_ttl=300.0,
     min_refetch_interval=10.0,
@@ -67,3 +70,10 @@ async def refusal_reason(verifier: JwtTokenVerifier, token: str) -> str:
     except AuthenticationError as refused:
         return refused.reason
     raise AssertionError(f"token accepted for {user.id!r}")
+
+
+def fetch_signal(keys: JwksKeySet) -> asyncio.Event:
+    """An event set after each fetch, successful or not, so a test can await a background one."""
+    done = asyncio.Event()
+    keys.on_fetch = lambda _succeeded: done.set()
+    return done
