@@ -89,7 +89,7 @@ async def test_cookie_is_refused_once_the_cache_time_after_sign_out_has_passed(
         await asyncio.sleep(0.05)
 
     assert status == 401
-    assert time.monotonic() - signed_out_at < ttl + 0.5
+    assert time.monotonic() - signed_out_at < ttl + 1.0  # the TTL plus one slow poll at most
 
 
 def _signed_out_token(server: BetterAuthServer) -> str:

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.better_auth
 
 THRESHOLD = 3
 TIMEOUT = 0.5
+# Long enough that a burst on a loaded machine still finishes well inside it.
+HUNG_TIMEOUT = 1.0
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ async def test_answers_503_at_once_when_better_auth_is_down(
     assert response.status_code == 503, response.text
     assert response.headers["Retry-After"]
     assert set(response.json()) == {"detail"}
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < TIMEOUT + 1.0
 
 
 async def test_open_breaker_answers_a_burst_without_calling_a_hung_better_auth(
@@ -60,7 +62,7 @@ async def test_open_breaker_answers_a_burst_without_calling_a_hung_better_auth(
     api = await start_api(
         session_settings(
             own_better_auth,
-            session_timeout_seconds=TIMEOUT,
+            session_timeout_seconds=HUNG_TIMEOUT,
             session_breaker_threshold=THRESHOLD,
             session_breaker_cooldown_seconds=30,
         )
@@ -85,11 +87,11 @@ async def test_open_breaker_answers_a_burst_without_calling_a_hung_better_auth(
         os.kill(pid, signal.SIGCONT)
 
     assert [response.status_code for response in opening] == [503] * THRESHOLD
-    assert opening_seconds < TIMEOUT + 1.0  # bounded by the lookup timeout, not by TCP
+    assert opening_seconds < HUNG_TIMEOUT + 1.5, opening_seconds  # the timeout, not TCP's
     assert verifier.breaker_state is BreakerState.OPEN
     assert [response.status_code for response in burst] == [503] * 20
     assert verifier.lookups == lookups_before_burst
-    assert burst_seconds < TIMEOUT / 2
+    assert burst_seconds < HUNG_TIMEOUT / 2, burst_seconds  # nobody waited for Better Auth
 
 
 async def test_recovers_once_better_auth_is_back(
