@@ -1,5 +1,6 @@
 """JwtTokenVerifier: accepts exactly the tokens Better Auth's JWT plugin issues, nothing else."""
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -8,6 +9,7 @@ from typing import Any
 
 import jwt
 from jwt import exceptions as jwt_errors
+from jwt.utils import base64url_decode
 
 from application.auth import AuthenticatedUser, AuthenticationError
 from infrastructure.auth.jwks import JwksKeySet
@@ -137,9 +139,14 @@ class JwtTokenVerifier:
 
 
 def _unverified_header(token: str) -> dict[str, Any]:
+    """The header, read once here; ``jwt.decode`` reads it again with the signature.
+
+    The shape check already proved the segment is base64url, so PyJWT's own per-character
+    check (``get_unverified_header``) would only cost a second pass over the whole token.
+    """
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt_errors.PyJWTError:
+        header = json.loads(base64url_decode(token.partition(".")[0]))
+    except (ValueError, RecursionError):
         raise AuthenticationError("malformed") from None
     if not isinstance(header, dict):
         raise AuthenticationError("malformed")
