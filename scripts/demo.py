@@ -192,10 +192,11 @@ def run(better_auth_port: int, api_port: int) -> int:
     better_auth = BetterAuthServer(CURRENT_DIR, port=_port_or_free(better_auth_port))
     api: Api | None = None
     try:
-        print("Starting Better Auth (the first run installs it with npm ci)...")
-        better_auth.start()
+        # Both ports are known up front, so the two servers boot side by side.
         print(f"Starting the Tasks API with BETTER_AUTH_URL={better_auth.url} ...")
         api = start_api(_port_or_free(api_port), better_auth.url, workdir)
+        print("Starting Better Auth (the first run installs it with npm ci)...")
+        better_auth.start()
         wait_until_healthy(api)
         user = sign_up(better_auth.url, email=DEMO_EMAIL, name="Demo")
         token = fetch_jwt(better_auth.url, user)

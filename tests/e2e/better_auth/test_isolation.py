@@ -15,12 +15,14 @@ async def api(better_auth: BetterAuthServer, start_api: StartApi) -> ApiUnderTes
     return await start_api(settings_for(better_auth))
 
 
-@pytest.fixture
+# Signing up costs Better Auth a password hash: two users per version serve the whole module
+# (every test starts its own app with an empty store, so no test sees another's tasks).
+@pytest.fixture(scope="module")
 def alice(better_auth: BetterAuthServer) -> RealUser:
     return new_user(better_auth)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def bob(better_auth: BetterAuthServer) -> RealUser:
     return new_user(better_auth)
 

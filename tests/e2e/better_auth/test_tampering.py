@@ -78,16 +78,23 @@ TAMPERINGS: dict[str, tuple[Tamper, str]] = {
 }
 
 
+@pytest.fixture(scope="module")
+def real_token(better_auth: BetterAuthServer) -> str:
+    """One genuine token per version, for every tampering (each test has its own app)."""
+    return new_user(better_auth).token
+
+
 @pytest.mark.parametrize(("tamper", "reason"), TAMPERINGS.values(), ids=TAMPERINGS.keys())
 async def test_refuses_tampered_real_token_with_401(
     better_auth: BetterAuthServer,
+    real_token: str,
     start_api: StartApi,
     caplog: pytest.LogCaptureFixture,
     tamper: Tamper,
     reason: str,
 ) -> None:
     api = await start_api(settings_for(better_auth))
-    token = new_user(better_auth).token
+    token = real_token
     assert (await api.list_tasks(token)).status_code == 200  # untouched, it is fine
     watch_refusals(caplog)
 
