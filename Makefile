@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint typecheck fmt check migrate bench demo clean postgres
+.PHONY: install run test lint typecheck fmt check migrate bench bench-scale bench-memory wrk demo clean postgres
 
 install: $(STAMP)
 
@@ -52,6 +52,21 @@ migrate: install
 # a demo user, a real JWT and curls to paste; Ctrl-C stops both.
 demo: install
 	$(BIN)/python scripts/demo.py
+
+# Benchmarks (see docs/benchmarks.md): wrk from Debian's packages, the server pinned to core 0
+# and wrk to core 1. BENCH_ARGS passes options, e.g. BENCH_ARGS="--backends sqlite --seconds 3".
+wrk:
+	@command -v wrk >/dev/null || (apt-get install -y -q wrk >/dev/null || \
+		(apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null))
+
+bench: install postgres wrk
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-scale: install postgres wrk
+	$(BIN)/python -m bench.scale $(BENCH_ARGS)
+
+bench-memory: install wrk
+	$(BIN)/python -m bench.memory $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis htmlcov .coverage
