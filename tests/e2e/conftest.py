@@ -23,7 +23,7 @@ import pytest_asyncio
 
 from interfaces.http.app import create_app
 from interfaces.settings import Settings
-from tests.conftest import SettingsFactory, open_client
+from tests.conftest import STORAGE_BACKENDS, SettingsFactory, open_client
 from tests.support.jwks_server import JwksServer
 from tests.support.keys import ISSUER, SigningKeyPair, better_auth_claims, generate_key
 from tests.support.scratch_postgres import scratch_database
@@ -35,7 +35,6 @@ AddTask = Callable[..., Awaitable[TaskJson]]
 AddTasks = Callable[..., Awaitable[list[TaskJson]]]
 
 SESSION_LOOP = pytest.mark.asyncio(loop_scope="session")
-SHARED_BACKENDS = ["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture
@@ -90,11 +89,15 @@ def shared_jwks(shared_signing_key: SigningKeyPair) -> Iterator[JwksServer]:
     server.stop()
 
 
-@pytest.fixture(scope="session", params=SHARED_BACKENDS)
+@pytest.fixture(scope="session", params=STORAGE_BACKENDS)
 def shared_storage_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """A DATABASE_URL for a store of each backend, empty at first and kept for the session."""
+    """A DATABASE_URL for a store of each backend, empty at first and kept for the session.
+
+    Like ``storage_url`` (same backends and ids), but session-wide; PostgreSQL gets a scratch
+    database of its own, so no other test's table reset can interfere with the shared app.
+    """
     if request.param == "memory":
         yield "memory://"
     elif request.param == "sqlite":
@@ -115,7 +118,7 @@ def e2e_settings(database_url: str, jwks_url: str, **overrides: Any) -> Settings
         "jwks_fetch_timeout_seconds": 2.0,
         **overrides,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -66,7 +66,7 @@ def _same_kid_other_key(_: TokenFactory, signing_key: SigningKeyPair) -> str:
 
 def _unsigned(_: TokenFactory, signing_key: SigningKeyPair) -> str:
     claims = better_auth_claims("user-alice")
-    return jwt.encode(claims, None, algorithm="none", headers={"kid": signing_key.kid})
+    return jwt.encode(claims, "", algorithm="none", headers={"kid": signing_key.kid})
 
 
 def _tampered(token_for: TokenFactory, _: SigningKeyPair) -> str:

@@ -165,6 +165,20 @@ async def test_patch_changes_exactly_the_fields_sent(
     ).json() == updated
 
 
+async def test_patch_without_fields_changes_nothing(
+    shared_api: httpx.AsyncClient, user: Caller, add_task: AddTask
+) -> None:
+    created = await add_task(user)
+    url = f"/api/tasks/{created['id']}"
+    etag = (await shared_api.get(url, headers=user.headers)).headers["ETag"]
+
+    response = await shared_api.patch(url, json={}, headers=user.headers)
+
+    assert response.status_code == 200
+    assert response.json() == created
+    assert (await shared_api.get(url, headers=user.headers)).headers["ETag"] == etag
+
+
 async def test_patch_can_reopen_a_completed_task(
     shared_api: httpx.AsyncClient, user: Caller, add_task: AddTask
 ) -> None:
