@@ -33,9 +33,19 @@ def run_migrations(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def run_with_own_engine(url: str) -> None:
+# A migration may rewrite a big table: the service's per-statement limit does not apply here.
+_MIGRATION_STATEMENT_TIMEOUT_SECONDS = 24 * 3600.0
+
+
+async def run_with_own_engine(settings: Settings) -> None:
     """The command line's path: the same engine set-up and migration lock as the service."""
-    database = Database(url, PoolOptions(size=1, max_overflow=0))
+    pool = PoolOptions(
+        size=1,
+        max_overflow=0,
+        connect_timeout_seconds=settings.db_connect_timeout_seconds,
+        command_timeout_seconds=_MIGRATION_STATEMENT_TIMEOUT_SECONDS,
+    )
+    database = Database(settings.database_url, pool)
     try:
         async with migration_lock(database) as connection:
             await connection.run_sync(run_migrations)
@@ -43,11 +53,11 @@ async def run_with_own_engine(url: str) -> None:
         await database.dispose()
 
 
-def database_url() -> str:
+def service_settings() -> Settings:
     settings = Settings()
     if settings.storage is StorageKind.MEMORY:
         raise SystemExit("DATABASE_URL is memory://: there is no schema to migrate")
-    return settings.database_url
+    return settings
 
 
 if context.is_offline_mode():
@@ -58,4 +68,4 @@ if connection is not None:
     # The service's runner (infrastructure/persistence/migrations.py) passes its connection.
     run_migrations(connection)
 else:
-    asyncio.run(run_with_own_engine(database_url()))
+    asyncio.run(run_with_own_engine(service_settings()))
