@@ -60,6 +60,8 @@ def bearer_token(request: Request) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Credential:
+    """The caller's token, and whether a cookie carried it (then the CSRF check applies)."""
+
     token: str
     from_cookie: bool
 
