@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from application.errors import ConcurrentUpdateError, InvalidQueryError
+from application.idempotency import IdempotencyCompletion
 from application.paging import TaskQuery
 from application.ports import Clock, TaskRepository
 from domain.errors import InvalidTaskError, TaskNotFoundError, VersionMismatchError
@@ -62,12 +63,27 @@ class TaskService:
     async def get(self, user_id: UserId, task_id: TaskId) -> Task:
         return await self._load_owned(user_id, task_id)
 
-    async def create(self, user_id: UserId, new_task: NewTask) -> Task:
+    async def create(
+        self,
+        user_id: UserId,
+        new_task: NewTask,
+        idempotency: IdempotencyCompletion | None = None,
+    ) -> Task:
         draft = TaskDraft.new(user_id, new_task.title, new_task.description, self._clock.now())
+        if idempotency is not None:
+            return (await self._repository.add_many([draft], idempotency))[0]
         return await self._repository.add(draft)
 
-    async def create_many(self, user_id: UserId, new_tasks: Sequence[NewTask]) -> list[Task]:
-        """Create every task or none: all items are validated before anything is stored."""
+    async def create_many(
+        self,
+        user_id: UserId,
+        new_tasks: Sequence[NewTask],
+        idempotency: IdempotencyCompletion | None = None,
+    ) -> list[Task]:
+        """Create every task or none: all items are validated before anything is stored.
+
+        ``idempotency`` (see ``IdempotentRequests``) stores the answer with the tasks.
+        """
         if not 1 <= len(new_tasks) <= MAX_BULK_ITEMS:
             raise InvalidTaskError("items", f"must hold between 1 and {MAX_BULK_ITEMS} tasks")
         now = self._clock.now()
@@ -77,7 +93,7 @@ class TaskService:
                 drafts.append(TaskDraft.new(user_id, new_task.title, new_task.description, now))
             except InvalidTaskError as error:
                 raise InvalidTaskError(f"items[{index}].{error.field}", error.message) from error
-        return await self._repository.add_many(drafts)
+        return await self._repository.add_many(drafts, idempotency)
 
     async def update(
         self,

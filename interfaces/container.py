@@ -1,10 +1,12 @@
 """Container: the one composition root, where settings become adapters and use cases."""
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 
-from application.ports import Clock, TaskRepository, TokenVerifier
+from application.idempotent_requests import IdempotentRequests
+from application.ports import Clock, IdempotencyStore, TaskRepository, TokenVerifier
 from application.task_service import TaskService
 from infrastructure.auth.better_auth_session import BetterAuthSessionVerifier, SessionPolicy
 from infrastructure.auth.composite_verifier import JwtOrSessionVerifier
@@ -14,6 +16,8 @@ from infrastructure.auth.verified_token_cache import CachedTokenVerifier
 from infrastructure.clock import SystemClock
 from infrastructure.persistence.database import Database, PoolOptions
 from infrastructure.persistence.memory import InMemoryTaskRepository
+from infrastructure.persistence.memory_idempotency import InMemoryIdempotencyStore
+from infrastructure.persistence.sql_idempotency import SqlIdempotencyStore
 from infrastructure.persistence.sql_tasks import SqlTaskRepository
 from interfaces.settings import Settings
 
@@ -46,10 +50,21 @@ class Container(containers.DeclarativeContainer):
         ),
     )
 
+    memory_idempotency_store = providers.ThreadSafeSingleton(InMemoryIdempotencyStore)
+
     task_repository: providers.Provider[TaskRepository] = providers.Selector(
         providers.Callable(_repository_kind, settings),
-        memory=providers.ThreadSafeSingleton(InMemoryTaskRepository),
+        memory=providers.ThreadSafeSingleton(
+            InMemoryTaskRepository, idempotency_store=memory_idempotency_store
+        ),
         sql=providers.ThreadSafeSingleton(SqlTaskRepository, database=database),
+    )
+
+    # Keys live beside the tasks: the repository completes a key in the insert's transaction.
+    idempotency_store: providers.Provider[IdempotencyStore] = providers.Selector(
+        providers.Callable(_repository_kind, settings),
+        memory=memory_idempotency_store,
+        sql=providers.ThreadSafeSingleton(SqlIdempotencyStore, database=database),
     )
 
     # Hears every JWKS fetch (succeeded: bool); create_app passes the metrics' counter.
@@ -113,4 +128,11 @@ class Container(containers.DeclarativeContainer):
 
     task_service = providers.ThreadSafeSingleton(
         TaskService, repository=task_repository, clock=clock
+    )
+
+    idempotent_requests = providers.ThreadSafeSingleton(
+        IdempotentRequests,
+        store=idempotency_store,
+        clock=clock,
+        ttl=providers.Factory(timedelta, seconds=settings.provided.idempotency_ttl_seconds),
     )

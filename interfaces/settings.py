@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         1024 * 1024, ge=1024, description="Larger request bodies are refused with 413"
     )
+    idempotency_ttl_seconds: float = Field(
+        86400.0,
+        gt=0,
+        description="How long an Idempotency-Key is remembered (its answer replayed) before it"
+        " may be used again; expired keys are purged as new ones arrive",
+    )
     auth_mode: str = Field(
         "jwt",
         description="What proves the caller: jwt (Better Auth JWTs, verified offline), session"

@@ -4,8 +4,10 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
+from application.idempotency import IdempotencyCompletion
 from application.paging import TaskQuery
 from domain.task import Task, TaskDraft, TaskId, UserId
+from infrastructure.persistence.memory_idempotency import InMemoryIdempotencyStore
 
 
 class InMemoryTaskRepository:
@@ -15,22 +17,30 @@ class InMemoryTaskRepository:
     only matters if the repository is shared across threads.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, idempotency_store: InMemoryIdempotencyStore | None = None) -> None:
         self._tasks: dict[TaskId, Task] = {}
         self._last_id = 0
         self._lock = threading.Lock()
+        self._idempotency_store = idempotency_store
 
     async def add(self, draft: TaskDraft) -> Task:
         return (await self.add_many([draft]))[0]
 
-    async def add_many(self, drafts: Sequence[TaskDraft]) -> list[Task]:
+    async def add_many(
+        self, drafts: Sequence[TaskDraft], idempotency: IdempotencyCompletion | None = None
+    ) -> list[Task]:
         with self._lock:
-            created = []
-            for draft in drafts:
-                self._last_id += 1
-                task = Task.from_draft(self._last_id, draft)
-                self._tasks[task.id] = task
-                created.append(task)
+            created = [
+                Task.from_draft(self._last_id + offset, draft)
+                for offset, draft in enumerate(drafts, start=1)
+            ]
+            if idempotency is not None:
+                if self._idempotency_store is None:
+                    raise RuntimeError("this repository was built without an idempotency store")
+                # Before anything is stored: a lost claim leaves no task behind.
+                self._idempotency_store.complete(idempotency, created)
+            self._last_id += len(created)
+            self._tasks.update((task.id, task) for task in created)
             return created
 
     async def get(self, task_id: TaskId) -> Task | None:

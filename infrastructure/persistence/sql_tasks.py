@@ -5,9 +5,11 @@ from typing import Any
 
 from sqlalchemy import Select, delete, insert, select, update
 
+from application.idempotency import IdempotencyCompletion
 from application.paging import TaskQuery
 from domain.task import Task, TaskDraft, TaskId, UserId
 from infrastructure.persistence.database import Database
+from infrastructure.persistence.sql_idempotency import complete_claim
 from infrastructure.persistence.tables import TASKS, task_from_row
 
 _LIKE_ESCAPE = "\\"
@@ -26,14 +28,22 @@ class SqlTaskRepository:
     async def add(self, draft: TaskDraft) -> Task:
         return (await self.add_many([draft]))[0]
 
-    async def add_many(self, drafts: Sequence[TaskDraft]) -> list[Task]:
+    async def add_many(
+        self, drafts: Sequence[TaskDraft], idempotency: IdempotencyCompletion | None = None
+    ) -> list[Task]:
         # Batched multi-row INSERTs in one transaction: all rows or none. Ids come back in
         # the order of the drafts, whatever order the database assigns them in.
         statement = insert(TASKS).returning(TASKS.c.id, sort_by_parameter_order=True)
         async with self._database.write() as connection:
             result = await connection.execute(statement, [_draft_values(d) for d in drafts])
             ids = [row.id for row in result]
-        return [Task.from_draft(task_id, draft) for task_id, draft in zip(ids, drafts, strict=True)]
+            tasks = [
+                Task.from_draft(task_id, draft) for task_id, draft in zip(ids, drafts, strict=True)
+            ]
+            if idempotency is not None:
+                # Same transaction: the answer is stored if and only if the tasks are.
+                await complete_claim(connection, idempotency, tasks)
+        return tasks
 
     async def get(self, task_id: TaskId) -> Task | None:
         async with self._database.read() as connection:

@@ -1,11 +1,13 @@
-"""TaskRecord: the only SQLModel table, and its mapping to and from the domain Task."""
+"""The SQLModel tables (tasks, idempotency keys) and their mapping to the application's types."""
 
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, Integer, Row, String, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, PrimaryKeyConstraint, Row, String, Text
 from sqlmodel import Field, SQLModel
 
+from application.idempotency import IdempotencyRecord, StoredResponse
 from domain.task import Task
 from infrastructure.persistence.utc_datetime import UtcDateTime
 
@@ -53,4 +55,48 @@ def task_from_row(row: Row[Any]) -> Task:
         created_at=row.created_at,
         updated_at=row.updated_at,
         version=row.version,
+    )
+
+
+class IdempotencyKeyRecord(SQLModel, table=True):
+    """One user's Idempotency-Key: who claimed it, for which request, and the answer given.
+
+    ``status_code`` is NULL while the claiming request runs. The primary key makes a key
+    unique per user; ``created_at`` is indexed for the purge of expired keys.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        PrimaryKeyConstraint("owner_id", "key", name="pk_idempotency_keys"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
+
+    owner_id: str = Field(sa_column=Column(String(255), nullable=False))
+    key: str = Field(sa_column=Column(String(255), nullable=False))
+    fingerprint: str = Field(sa_column=Column(String(64), nullable=False))
+    claim_id: str = Field(sa_column=Column(String(32), nullable=False))
+    status_code: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    response_headers: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    response_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+IDEMPOTENCY_KEYS = IdempotencyKeyRecord.__table__  # type: ignore[attr-defined]
+
+
+def encode_headers(headers: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps([list(pair) for pair in headers])
+
+
+def idempotency_record_from_row(row: Row[Any]) -> IdempotencyRecord:
+    response = None
+    if row.status_code is not None:
+        headers = tuple((name, value) for name, value in json.loads(row.response_headers or "[]"))
+        response = StoredResponse(row.status_code, row.response_body or "", headers)
+    return IdempotencyRecord(
+        owner_id=row.owner_id,
+        key=row.key,
+        fingerprint=row.fingerprint,
+        claimed_at=row.created_at,
+        response=response,
     )

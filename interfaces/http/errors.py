@@ -16,6 +16,12 @@ from application.errors import (
     InvalidQueryError,
     StorageUnavailableError,
 )
+from application.idempotency import (
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    IdempotencyKeyInUseError,
+    IdempotencyKeyReusedError,
+    InvalidIdempotencyKeyError,
+)
 from domain.errors import (
     InvalidTaskError,
     NotTaskOwnerError,
@@ -27,6 +33,8 @@ from interfaces.http.csrf import CrossSiteRequestError
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = "5"
+# A create holding an Idempotency-Key finishes within a second or so; then the retry replays it.
+IN_PROGRESS_RETRY_AFTER_SECONDS = "1"
 INVALID_CREDENTIALS = "Invalid or missing credentials"
 
 
@@ -52,7 +60,16 @@ ERROR_TABLE: dict[type[Exception], ErrorAnswer] = {
     NotTaskOwnerError: ErrorAnswer(403, "Not allowed to access this task"),
     TaskNotFoundError: ErrorAnswer(404, "Task not found"),
     ConcurrentUpdateError: ErrorAnswer(409, "The task is being changed concurrently; retry"),
+    IdempotencyKeyInUseError: ErrorAnswer(
+        409,
+        "A request with this Idempotency-Key is still in progress; retry shortly",
+        {"Retry-After": IN_PROGRESS_RETRY_AFTER_SECONDS},
+    ),
     VersionMismatchError: ErrorAnswer(412, "The task has changed since you read it"),
+    InvalidIdempotencyKeyError: ErrorAnswer(
+        422, f"must be 1 to {IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII characters"
+    ),
+    IdempotencyKeyReusedError: ErrorAnswer(422, "was already used with a different request"),
     InvalidTaskError: ErrorAnswer(422),
     InvalidQueryError: ErrorAnswer(422),
     AuthUnavailableError: ErrorAnswer(
@@ -73,6 +90,8 @@ def error_response(error: Exception) -> JSONResponse:
         detail = _validation_detail("body", error.field, error.message)
     elif isinstance(error, InvalidQueryError):
         detail = _validation_detail("query", error.field, error.message)
+    elif isinstance(error, InvalidIdempotencyKeyError | IdempotencyKeyReusedError):
+        detail = _validation_detail("header", "Idempotency-Key", str(answer.detail))
     headers = dict(answer.headers or {})
     if isinstance(error, AuthenticationError) and error.reason == "missing_token":
         # RFC 6750: no error code when the request carried no credential at all.

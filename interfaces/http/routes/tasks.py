@@ -2,14 +2,21 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from application.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_SQL_INTEGER, TaskQuery
 from application.task_service import NewTask
 from domain.rules import SEARCH_TEXT_MAX_LENGTH
-from domain.task import TaskChanges
+from domain.task import Task, TaskChanges
 from interfaces.http.dependencies import CurrentUserDep, TaskServiceDep
 from interfaces.http.etags import etag_of, expected_version, matches_none
+from interfaces.http.idempotency import (
+    IdempotencyKey,
+    IdempotentRequestsDep,
+    create_once,
+    render_task,
+    render_tasks,
+)
 from interfaces.http.openapi import error_responses
 from interfaces.http.schemas import NO_NUL, BulkCreate, TaskCreate, TaskRead, TaskUpdate
 
@@ -76,25 +83,66 @@ async def search_tasks(
 
 
 @router.post(
-    "/bulk", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 413, 422, 503)
+    "/bulk",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[TaskRead],
+    responses=error_responses(401, 403, 409, 413, 422, 503),
 )
 async def create_tasks(
-    user: CurrentUserDep, service: TaskServiceDep, body: BulkCreate
-) -> list[TaskRead]:
+    request: Request,
+    user: CurrentUserDep,
+    service: TaskServiceDep,
+    idempotent: IdempotentRequestsDep,
+    body: BulkCreate,
+    idempotency_key: IdempotencyKey = None,
+) -> Response | list[TaskRead]:
     """Create up to 1000 tasks at once: all of them, or none if any item is invalid."""
     items = [NewTask(title=item.title, description=item.description) for item in body]
+    if idempotency_key is not None:
+        return await create_once(
+            request,
+            idempotent,
+            user.id,
+            idempotency_key,
+            lambda completion: service.create_many(user.id, items, completion),
+            render_tasks,
+        )
     tasks = await service.create_many(user.id, items)
     return [TaskRead.from_domain(task) for task in tasks]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 413, 422, 503))
+def _created_headers(task: Task) -> dict[str, str]:
+    return {"ETag": etag_of(task), "Location": f"{router.prefix}/{task.id}"}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TaskRead,
+    responses=error_responses(401, 403, 409, 413, 422, 503),
+)
 async def create_task(
-    user: CurrentUserDep, service: TaskServiceDep, body: TaskCreate, response: Response
-) -> TaskRead:
+    request: Request,
+    user: CurrentUserDep,
+    service: TaskServiceDep,
+    idempotent: IdempotentRequestsDep,
+    body: TaskCreate,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Response | TaskRead:
     """Create a task owned by the caller (the token's subject, whatever the body says)."""
-    task = await service.create(user.id, NewTask(title=body.title, description=body.description))
-    response.headers["ETag"] = etag_of(task)
-    response.headers["Location"] = f"{router.prefix}/{task.id}"
+    new_task = NewTask(title=body.title, description=body.description)
+    if idempotency_key is not None:
+        return await create_once(
+            request,
+            idempotent,
+            user.id,
+            idempotency_key,
+            lambda completion: service.create(user.id, new_task, completion),
+            render_task(_created_headers),
+        )
+    task = await service.create(user.id, new_task)
+    response.headers.update(_created_headers(task))
     return TaskRead.from_domain(task)
 
 
