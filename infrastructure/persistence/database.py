@@ -11,7 +11,6 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
-from sqlmodel import SQLModel
 
 from application.errors import StorageUnavailableError
 from infrastructure.persistence.urls import StorageKind, async_url, storage_kind
@@ -54,11 +53,6 @@ class Database:
         with translate_storage_faults():
             async with self.engine.begin() as connection:
                 yield connection
-
-    async def create_schema(self) -> None:
-        """Create missing tables directly; used for throwaway databases (tests, in-memory)."""
-        async with self.write() as connection:
-            await connection.run_sync(SQLModel.metadata.create_all)
 
     async def ping(self) -> None:
         async with self.read() as connection:
