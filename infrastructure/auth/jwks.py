@@ -4,6 +4,7 @@ import asyncio
 import json
 import logging
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -107,8 +108,12 @@ class JwksKeySet:
         return bool(self._keys)
 
     async def aclose(self) -> None:
-        if self._inflight is not None and not self._inflight.done():
-            self._inflight.cancel()
+        """Stop any fetch in flight, then close the HTTP client; safe to call again."""
+        inflight = self._inflight
+        if inflight is not None and not inflight.done():
+            inflight.cancel()
+            # Let the fetch unwind (closing its response) before its connection pool goes.
+            await asyncio.wait({inflight})
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -182,14 +187,11 @@ class JwksKeySet:
 
     async def _fetch(self) -> dict[str, SigningKey]:
         client = self._http_client()
-        async with client.stream("GET", self._url, headers={"Accept": "application/json"}) as reply:
+        headers = {"Accept": "application/json", "Accept-Encoding": "identity"}
+        async with client.stream("GET", self._url, headers=headers) as reply:
             if reply.status_code != httpx.codes.OK:
                 raise JwksFetchError(f"status {reply.status_code}")
-            body = bytearray()
-            async for chunk in reply.aiter_bytes():
-                body += chunk
-                if len(body) > self._policy.max_bytes:
-                    raise JwksFetchError(f"body over {self._policy.max_bytes} bytes")
+            body = await self._read_capped(reply)
         try:
             document = json.loads(body)
         except (ValueError, RecursionError):
@@ -205,6 +207,29 @@ class JwksKeySet:
             raise JwksFetchError("no usable signing key")
         return keys
 
+    async def _read_capped(self, reply: httpx.Response) -> bytes:
+        """The body, decoded, never more than ``max_bytes`` of it (plus one chunk) in memory.
+
+        httpx would inflate each gzip chunk whole: 60 KB of gzip from a hostile endpoint
+        became 60 MB and a second of blocked event loop before any cap could look at it.
+        """
+        limit = self._policy.max_bytes
+        inflater = _inflater_for(reply.headers.get("Content-Encoding", ""))
+        body = bytearray()
+        try:
+            async for chunk in reply.aiter_raw():
+                # Inflating one byte past the limit is enough to know the body is too big.
+                body += chunk if inflater is None else inflater.decompress(chunk, limit + 1)
+                if len(body) > limit:
+                    raise JwksFetchError(f"body over {limit} bytes")
+            if inflater is not None:
+                body += inflater.flush()
+        except zlib.error:
+            raise JwksFetchError("body is not valid gzip/deflate") from None
+        if len(body) > limit:
+            raise JwksFetchError(f"body over {limit} bytes")
+        return bytes(body)
+
     def _http_client(self) -> httpx.AsyncClient:
         if self._client is None:
             self._client = httpx.AsyncClient(
@@ -217,3 +242,13 @@ class JwksKeySet:
     def _notify(self, *, succeeded: bool) -> None:
         if self.on_fetch is not None:
             self.on_fetch(succeeded)
+
+
+def _inflater_for(content_encoding: str) -> "zlib._Decompress | None":
+    """None for an identity body; gzip and zlib-deflate (asked not to, a proxy may) are inflated."""
+    coding = content_encoding.strip().lower()
+    if coding in {"", "identity"}:
+        return None
+    if coding in {"gzip", "x-gzip", "deflate"}:
+        return zlib.decompressobj(wbits=zlib.MAX_WBITS | 32)  # detects gzip or zlib headers
+    raise JwksFetchError(f"content encoding {coding[:20]!r} not supported")

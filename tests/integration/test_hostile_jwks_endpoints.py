@@ -1,7 +1,10 @@
 """JWKS endpoints that are down, slow, broken or hostile when the service has no key yet."""
 
+import gzip
 import json
 import time
+import tracemalloc
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -68,6 +71,12 @@ _BROKEN_ENDPOINTS: dict[str, Callable[[ScriptedJwksServer, SigningKeyPair], None
     "empty-body": lambda server, _: setattr(server, "scripted", (200, b"", {})),
     "deeply-nested": lambda server, _: setattr(
         server, "scripted", (200, b"[" * 30_000 + b"]" * 30_000, {})
+    ),
+    "brotli-encoded": lambda server, _: setattr(
+        server, "scripted", (200, b"\x0b\x02\x80{}\x03", {"Content-Encoding": "br"})
+    ),
+    "corrupt-gzip": lambda server, _: setattr(
+        server, "scripted", (200, b"\x1f\x8b\x08\x00garbage", {"Content-Encoding": "gzip"})
     ),
     "content-length-lies": lambda server, _: setattr(
         server, "scripted", (200, b'{"keys": [', {"Content-Length": "5000"})
@@ -137,3 +146,37 @@ async def test_never_follows_a_redirect_even_to_a_good_jwks(
         assert elsewhere.requests == 0
     finally:
         elsewhere.stop()
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+async def test_accepts_a_compressed_jwks_from_a_proxy_that_compresses_anyway(
+    impatient_verifier: JwtTokenVerifier,
+    server: ScriptedJwksServer,
+    signing_key: SigningKeyPair,
+    token_for: Callable[..., str],
+    coding: str,
+) -> None:
+    document = json.dumps({"keys": [signing_key.public_jwk]}).encode()
+    body = gzip.compress(document) if coding == "gzip" else zlib.compress(document)
+    server.scripted = (200, body, {"Content-Encoding": coding})
+
+    assert (await impatient_verifier.verify(token_for())).id == "user-a"
+
+
+async def test_refuses_a_gzip_bomb_without_inflating_it(
+    impatient_verifier: JwtTokenVerifier, server: ScriptedJwksServer, token_for: Callable[..., str]
+) -> None:
+    """20 KB on the wire, 20 MB inflated: the cap must count inflated bytes as they come."""
+    bomb = gzip.compress(b" " * 20_000_000, compresslevel=9)
+    assert len(bomb) < POLICY.max_bytes
+    server.scripted = (200, bomb, {"Content-Encoding": "gzip"})
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(AuthUnavailableError):
+            await impatient_verifier.verify(token_for())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert peak < 16 * POLICY.max_bytes
