@@ -11,8 +11,9 @@ from domain.errors import InvalidTaskError, TaskNotFoundError, VersionMismatchEr
 from domain.rules import normalize_search_text
 from domain.task import Task, TaskChanges, TaskDraft, TaskId, UserId
 
-# Compare-and-set retries before giving up on a task that keeps changing under us.
-_MAX_WRITE_ATTEMPTS = 8
+# Compare-and-set retries before giving up on a task that keeps changing under us: each round
+# one contender wins, so this many concurrent writers to one task all get through.
+_MAX_WRITE_ATTEMPTS = 32
 MAX_BULK_ITEMS = 1000
 
 

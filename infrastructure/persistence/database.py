@@ -1,11 +1,13 @@
 """Database: one async engine per process, tuned per backend, and storage-fault translation."""
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -39,7 +41,10 @@ class Database:
 
     def __init__(self, url: str, pool: PoolOptions | None = None) -> None:
         self.kind = storage_kind(url)
-        self.engine = _create_engine(url, self.kind, pool or PoolOptions())
+        self._pool = pool or PoolOptions()
+        self.engine = _create_engine(url, self.kind, self._pool)
+        self._writer_lock: asyncio.Lock | None = None
+        self._writer_lock_loop: asyncio.AbstractEventLoop | None = None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
@@ -50,9 +55,42 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        with translate_storage_faults():
-            async with self.engine.begin() as connection:
-                yield connection
+        async with self._writer_turn():
+            with translate_storage_faults():
+                async with self.engine.begin() as connection:
+                    yield connection
+
+    @asynccontextmanager
+    async def _writer_turn(self) -> AsyncIterator[None]:
+        """SQLite: this process's writers take turns here rather than in SQLite's lock.
+
+        SQLite admits one writer at a time; writers that contend inside SQLite are parked by
+        its busy handler, which sleeps in growing steps (up to 100 ms), so bursts of writes
+        crawl. Queueing in-process hands the write lock straight to the next writer. The
+        busy timeout still covers other processes. Waiting longer than the pool timeout is
+        "storage unavailable", like waiting for a connection.
+        """
+        if self.kind is not StorageKind.SQLITE:
+            yield
+            return
+        lock = self._lock_for_running_loop()
+        try:
+            async with asyncio.timeout(self._pool.timeout_seconds):
+                await lock.acquire()
+        except TimeoutError:
+            raise StorageUnavailableError("writer queue timeout") from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _lock_for_running_loop(self) -> asyncio.Lock:
+        # An asyncio.Lock belongs to one event loop; tests may drive one Database from several.
+        loop = asyncio.get_running_loop()
+        if self._writer_lock is None or self._writer_lock_loop is not loop:
+            self._writer_lock = asyncio.Lock()
+            self._writer_lock_loop = loop
+        return self._writer_lock
 
     async def ping(self) -> None:
         async with self.read() as connection:
@@ -94,7 +132,8 @@ def _create_engine(url: str, kind: StorageKind, pool: PoolOptions) -> AsyncEngin
 
 
 def _create_sqlite_engine(url: str, pool: PoolOptions) -> AsyncEngine:
-    in_memory = url.endswith(":memory:") or url.rstrip("/").endswith("+aiosqlite:")
+    # The rendered URL spells ":memory:" escaped (%3A); ask the parsed URL instead.
+    in_memory = make_url(url).database in (None, "", ":memory:")
     options: dict[str, Any] = {
         "connect_args": {"timeout": pool.sqlite_busy_timeout_ms / 1000},
     }

@@ -7,6 +7,6 @@ from interfaces.http.schemas import HealthRead
 router = APIRouter(prefix="/api", tags=["health"])
 
 
-@router.get("/health")
+@router.api_route("/health", methods=["GET", "HEAD"])
 async def health() -> HealthRead:
     return HealthRead()
