@@ -51,8 +51,8 @@ class JwksKeySet:
       missing are remembered for a while.
     - A failed refresh keeps the keys in hand. Only with no key at all does a lookup raise
       ``AuthUnavailableError``: no token can be judged then, valid or not.
-    - Redirects are not followed, bodies and key counts are capped, and the URL only ever comes
-      from configuration, never from a token.
+    - Redirects are not followed, bodies (counted after any gzip inflation) and key counts are
+      capped, and the URL only ever comes from configuration, never from a token.
     """
 
     def __init__(
