@@ -5,6 +5,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -132,6 +133,7 @@ class JwtTokenVerifier:
         if expires_at - issued_at > self._rules.max_lifetime_seconds:
             raise AuthenticationError("lifetime_too_long")
         return AuthenticatedUser(
+            expires_at=datetime.fromtimestamp(expires_at, UTC),
             id=subject,
             email=_optional_text(claims.get("email")),
             name=_optional_text(claims.get("name")),
