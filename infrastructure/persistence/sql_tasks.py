@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.idempotency import IdempotencyCompletion
 from application.paging import TaskQuery
@@ -13,6 +14,8 @@ from infrastructure.persistence.sql_idempotency import complete_claim
 from infrastructure.persistence.tables import TASKS, task_from_row
 
 _LIKE_ESCAPE = "\\"
+# 8 bound values per row: far below SQLite's limit of 32,766 per statement.
+_SQLITE_ROWS_PER_INSERT = 500
 
 
 class SqlTaskRepository:
@@ -31,12 +34,9 @@ class SqlTaskRepository:
     async def add_many(
         self, drafts: Sequence[TaskDraft], idempotency: IdempotencyCompletion | None = None
     ) -> list[Task]:
-        # Batched multi-row INSERTs in one transaction: all rows or none. Ids come back in
-        # the order of the drafts, whatever order the database assigns them in.
-        statement = insert(TASKS).returning(TASKS.c.id, sort_by_parameter_order=True)
+        # Multi-row INSERTs in one transaction: all rows or none.
         async with self._database.write() as connection:
-            result = await connection.execute(statement, [_draft_values(d) for d in drafts])
-            ids = [row.id for row in result]
+            ids = await _insert_returning_ids(connection, [_draft_values(d) for d in drafts])
             tasks = [
                 Task.from_draft(task_id, draft) for task_id, draft in zip(ids, drafts, strict=True)
             ]
@@ -78,6 +78,25 @@ class SqlTaskRepository:
         async with self._database.write() as connection:
             result = await connection.execute(statement)
         return bool(result.rowcount == 1)
+
+
+async def _insert_returning_ids(
+    connection: AsyncConnection, values: list[dict[str, Any]]
+) -> list[TaskId]:
+    """Insert the rows; their ids in the order of ``values``."""
+    if connection.dialect.name != "sqlite":
+        # SQLAlchemy batches these into multi-row INSERTs and restores the order itself.
+        statement = insert(TASKS).returning(TASKS.c.id, sort_by_parameter_order=True)
+        return [row.id for row in await connection.execute(statement, values)]
+    # On SQLite that ordered batching degrades to one statement per row. A single statement
+    # inserts its VALUES in order and AUTOINCREMENT ids only grow, so sorting the returned
+    # ids (RETURNING's own order is unspecified) pairs them with the rows.
+    ids: list[TaskId] = []
+    for start in range(0, len(values), _SQLITE_ROWS_PER_INSERT):
+        chunk = values[start : start + _SQLITE_ROWS_PER_INSERT]
+        result = await connection.execute(insert(TASKS).values(chunk).returning(TASKS.c.id))
+        ids += sorted(row.id for row in result)
+    return ids
 
 
 def _owned_query(owner_id: UserId, query: TaskQuery) -> Select[Any]:
