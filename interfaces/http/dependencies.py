@@ -29,7 +29,11 @@ session_cookie_scheme = APIKeyCookie(
 )
 
 
-def get_container(request: Request) -> Container:
+# Dependencies are ``async def`` even when they never await: FastAPI runs a plain ``def``
+# dependency in its thread pool, a thread hop per dependency per request.
+
+
+async def get_container(request: Request) -> Container:
     # Read from the app, never from a module global: two apps in one process stay isolated.
     return cast(Container, request.app.state.container)
 
@@ -37,7 +41,7 @@ def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_task_service(container: ContainerDep) -> TaskService:
+async def get_task_service(container: ContainerDep) -> TaskService:
     return container.task_service()
 
 

@@ -33,7 +33,7 @@ IdempotencyKey = Annotated[
 ]
 
 
-def get_idempotent_requests(container: ContainerDep) -> IdempotentRequests:
+async def get_idempotent_requests(container: ContainerDep) -> IdempotentRequests:
     return container.idempotent_requests()
 
 
