@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Tasks API",
         version="0.1.0",
         summary="Per-user tasks for apps that sign users in with Better Auth.",
+        # /docs keeps the token pasted into "Authorize" across page reloads.
+        swagger_ui_parameters={"persistAuthorization": True},
         lifespan=lifespan,
     )
     app.state.container = container

@@ -75,4 +75,11 @@ class ErrorRead(BaseModel):
     detail: str | list[dict[str, object]]
 
 
-BulkCreate = Annotated[list[TaskCreate], Field(min_length=1, max_length=1000)]
+BulkCreate = Annotated[
+    list[TaskCreate],
+    Field(
+        min_length=1,
+        max_length=1000,
+        examples=[[{"title": "Buy milk", "description": "2 litres"}, {"title": "Call Sam"}]],
+    ),
+]
