@@ -7,7 +7,7 @@ from typing import Literal, TextIO
 
 from pydantic import ValidationError
 from pythonjsonlogger.core import RESERVED_ATTRS
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.orjson import OrjsonFormatter
 
 from interfaces.settings import Settings
 
@@ -48,8 +48,12 @@ class ConsoleFormatter(logging.Formatter):
 
 
 def json_formatter() -> logging.Formatter:
-    """One JSON object per line: time, level, logger, message, request_id and any extras."""
-    return JsonFormatter(
+    """One JSON object per line: time, level, logger, message, request_id and any extras.
+
+    orjson rather than the standard library's encoder: a third of the cost per line, which
+    matters for the access line every request writes.
+    """
+    return OrjsonFormatter(
         "%(levelname)s %(name)s %(message)s",
         rename_fields={"levelname": "level", "name": "logger"},
         reserved_attrs=[*RESERVED_ATTRS, "taskName", "color_message"],

@@ -1,9 +1,9 @@
 """Per request: an id (``X-Request-ID``), one access log line, and the request metrics."""
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,7 +37,7 @@ class RequestLoggingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw_id = _incoming_id(scope["headers"]) or uuid.uuid4().hex.encode()
+        raw_id = _incoming_id(scope["headers"]) or os.urandom(16).hex().encode()
         id_header = (REQUEST_ID_HEADER, raw_id)
         status = 500
 
@@ -57,7 +57,8 @@ class RequestLoggingMiddleware:
             request_id_var.reset(token)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
-        route = getattr(scope.get("route"), "path", None) or UNMATCHED_ROUTE
+        # path_format: the template without converters ("{task_id}", not "{task_id:int}").
+        route = getattr(scope.get("route"), "path_format", None) or UNMATCHED_ROUTE
         method = scope["method"]
         if self.metrics is not None:
             self.metrics.observe_request(method, route, status, seconds)
