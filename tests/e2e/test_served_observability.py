@@ -67,7 +67,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> ServedRun:
     port = _free_port()
     env = {
         **{name: os.environ[name] for name in ("PATH", "HOME", "LANG") if name in os.environ},
-        "DATABASE_URL": "memory://",
+        "DATABASE_URL": f"sqlite:///{workdir / 'tasks.db'}",
         "BETTER_AUTH_URL": ISSUER,
         "JWKS_URL": jwks.url,
         "LOG_FORMAT": "auto",  # stderr is a file here, not a terminal: JSON expected
@@ -143,6 +143,12 @@ def test_no_line_contains_the_token(served: ServedRun) -> None:
 
     for secret in (served.token, served.token.split(".")[2], "Bearer", "not.a.token"):
         assert secret not in written
+
+
+def test_sql_statements_are_never_logged(served: ServedRun) -> None:
+    assert any(line["logger"].startswith("alembic") for line in served.lines)  # SQL was used
+    assert not [line for line in served.lines if line["logger"].startswith("sqlalchemy")]
+    assert not [line for line in served.raw_lines if "SELECT" in line.upper()]
 
 
 def test_metrics_from_every_worker_meet_in_the_multiprocess_directory(served: ServedRun) -> None:
