@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from application.auth import AuthenticationError, AuthUnavailableError
 from application.errors import (
@@ -29,6 +30,7 @@ from domain.errors import (
     VersionMismatchError,
 )
 from interfaces.http.csrf import CrossSiteRequestError
+from interfaces.http.method_not_allowed import handle_http_error
 
 logger = logging.getLogger(__name__)
 
@@ -156,4 +158,5 @@ def register_error_handlers(
     for error_type in ERROR_TABLE:
         app.add_exception_handler(error_type, handle_known)
     app.add_exception_handler(RequestValidationError, _handle_invalid_request)
+    app.add_exception_handler(HTTPException, handle_http_error)
     app.add_exception_handler(Exception, _handle_unexpected)

@@ -73,7 +73,7 @@ async def create_once(
     render: Callable[[Sequence[Task]], StoredResponse],
 ) -> Response:
     """Run ``create`` unless this user's ``key`` already has an answer, which is replayed."""
-    operation = cast(str, request.scope["route"].path) + " " + request.method
+    operation = cast(str, request.scope["route"].path_format) + " " + request.method
     fingerprint = request_fingerprint(operation, await request.json())
     outcome = await requests.run(owner_id, key, fingerprint, create, render)
     stored = outcome.response

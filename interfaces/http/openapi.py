@@ -5,6 +5,7 @@ from typing import Any
 from interfaces.http.schemas import ErrorRead
 
 _DESCRIPTIONS = {
+    400: "The request body cannot be decoded (not UTF-8)",
     401: "Missing or invalid bearer token",
     403: "The task belongs to another user, or a cross-site write used the session cookie",
     404: "No such task",

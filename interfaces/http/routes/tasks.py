@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
 from application.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_SQL_INTEGER, TaskQuery
 from application.task_service import NewTask
@@ -19,8 +19,14 @@ from interfaces.http.idempotency import (
 )
 from interfaces.http.openapi import error_responses
 from interfaces.http.schemas import NO_NUL, BulkCreate, TaskCreate, TaskRead, TaskUpdate
+from interfaces.http.strict_query import refuse_unknown_query_parameters
+from interfaces.http.task_path import TASK_PATH
 
-router = APIRouter(prefix="/api/tasks", tags=["tasks"])
+router = APIRouter(
+    prefix="/api/tasks",
+    tags=["tasks"],
+    dependencies=[Depends(refuse_unknown_query_parameters)],
+)
 
 TaskIdPath = Annotated[int, Path(ge=1, le=MAX_SQL_INTEGER, description="Task id")]
 Completed = Annotated[bool | None, Query(description="Only completed (true) or open (false)")]
@@ -86,7 +92,7 @@ async def search_tasks(
     "/bulk",
     status_code=status.HTTP_201_CREATED,
     response_model=list[TaskRead],
-    responses=error_responses(401, 403, 409, 413, 422, 503),
+    responses=error_responses(400, 401, 403, 409, 413, 422, 503),
 )
 async def create_tasks(
     request: Request,
@@ -119,7 +125,7 @@ def _created_headers(task: Task) -> dict[str, str]:
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=TaskRead,
-    responses=error_responses(401, 403, 409, 413, 422, 503),
+    responses=error_responses(400, 401, 403, 409, 413, 422, 503),
 )
 async def create_task(
     request: Request,
@@ -147,7 +153,7 @@ async def create_task(
 
 
 @router.get(
-    "/{task_id}",
+    TASK_PATH,
     response_model=TaskRead,
     responses={304: {"description": "Not modified"}, **error_responses(401, 403, 404, 422, 503)},
 )
@@ -165,7 +171,7 @@ async def get_task(
     return TaskRead.from_domain(task)
 
 
-@router.patch("/{task_id}", responses=error_responses(401, 403, 404, 409, 412, 413, 422, 503))
+@router.patch(TASK_PATH, responses=error_responses(400, 401, 403, 404, 409, 412, 413, 422, 503))
 async def update_task(
     task_id: TaskIdPath,
     body: TaskUpdate,
@@ -182,7 +188,7 @@ async def update_task(
 
 
 @router.delete(
-    "/{task_id}",
+    TASK_PATH,
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(401, 403, 404, 409, 412, 422, 503),
 )
