@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from interfaces.http.dependencies import CurrentUserDep
 
 
-def refuse_unknown_query_parameters(request: Request, _: CurrentUserDep) -> None:
+async def refuse_unknown_query_parameters(request: Request, _: CurrentUserDep) -> None:
     """A typo such as ``?complete=false`` must not silently list every task.
 
     It depends on the caller so that it runs after authentication: an anonymous request
