@@ -33,16 +33,22 @@ session_cookie_scheme = APIKeyCookie(
 # dependency in its thread pool, a thread hop per dependency per request.
 
 
-async def get_container(request: Request) -> Container:
+def container_of(request: Request) -> Container:
     # Read from the app, never from a module global: two apps in one process stay isolated.
     return cast(Container, request.app.state.container)
+
+
+async def get_container(request: Request) -> Container:
+    return container_of(request)
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-async def get_task_service(container: ContainerDep) -> TaskService:
-    return container.task_service()
+# The hot-path dependencies read the container themselves rather than through ContainerDep:
+# every node of the dependency tree costs FastAPI real work on every request.
+async def get_task_service(request: Request) -> TaskService:
+    return container_of(request).task_service()
 
 
 TaskServiceDep = Annotated[TaskService, Depends(get_task_service)]
@@ -87,9 +93,9 @@ def request_credential(request: Request, cookie_names: Sequence[str]) -> Credent
 
 async def get_current_user(
     request: Request,
-    container: ContainerDep,
     _: Annotated[object, Security(bearer_scheme)] = None,
 ) -> AuthenticatedUser:
+    container = container_of(request)
     settings = container.settings()
     cookie_names = settings.session_cookie_names if settings.session_enabled else []
     credential = request_credential(request, cookie_names)

@@ -1,7 +1,7 @@
 """Per request: an id (``X-Request-ID``), one access log line, and the request metrics."""
 
 import logging
-import os
+import random
 import re
 import time
 
@@ -37,7 +37,7 @@ class RequestLoggingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        raw_id = _incoming_id(scope["headers"]) or os.urandom(16).hex().encode()
+        raw_id = _incoming_id(scope["headers"]) or _new_id()
         id_header = (REQUEST_ID_HEADER, raw_id)
         status = 500
 
@@ -90,6 +90,12 @@ class ObservedFastAPI(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         return RequestLoggingMiddleware(super().build_middleware_stack(), self.service_metrics)
+
+
+def _new_id() -> bytes:
+    # A request id must be unique, not secret: the PRNG is ~30x cheaper than os.urandom,
+    # which is a system call on every request.
+    return b"%032x" % random.getrandbits(128)
 
 
 def _incoming_id(headers: list[tuple[bytes, bytes]]) -> bytes | None:

@@ -20,6 +20,7 @@ from interfaces.http.idempotency import (
 from interfaces.http.openapi import error_responses
 from interfaces.http.schemas import NO_NUL, BulkCreate, TaskCreate, TaskRead, TaskUpdate
 from interfaces.http.strict_query import refuse_unknown_query_parameters
+from interfaces.http.task_json import task_list_response
 from interfaces.http.task_path import TASK_PATH
 
 router = APIRouter(
@@ -38,37 +39,26 @@ After = Annotated[
 ]
 IfMatch = Annotated[str | None, Header(description="Only act if the task's ETag is this")]
 IfNoneMatch = Annotated[str | None, Header(description="Answer 304 if the ETag is this")]
-NEXT_CURSOR_HEADER = "X-Next-After"
 
 
-def _page(tasks: list[TaskRead], limit: int, response: Response) -> list[TaskRead]:
-    # A full page may have a successor: hand the client the cursor for it.
-    if len(tasks) == limit:
-        response.headers[NEXT_CURSOR_HEADER] = str(tasks[-1].id)
-    return tasks
-
-
-@router.get("", responses=error_responses(401, 422, 503))
+@router.get("", response_model=list[TaskRead], responses=error_responses(401, 422, 503))
 async def list_tasks(
     user: CurrentUserDep,
     service: TaskServiceDep,
-    response: Response,
     completed: Completed = None,
     skip: Skip = 0,
     limit: Limit = DEFAULT_LIMIT,
     after: After = None,
-) -> list[TaskRead]:
+) -> Response:
     """The caller's tasks in id order; page with ``skip``/``limit`` or, faster, ``after``."""
     query = TaskQuery(completed=completed, skip=skip, limit=limit, after=after)
-    tasks = await service.list_tasks(user.id, query)
-    return _page([TaskRead.from_domain(task) for task in tasks], limit, response)
+    return task_list_response(await service.list_tasks(user.id, query), limit)
 
 
-@router.get("/search", responses=error_responses(401, 422, 503))
+@router.get("/search", response_model=list[TaskRead], responses=error_responses(401, 422, 503))
 async def search_tasks(
     user: CurrentUserDep,
     service: TaskServiceDep,
-    response: Response,
     q: Annotated[
         str,
         Query(
@@ -82,10 +72,10 @@ async def search_tasks(
     skip: Skip = 0,
     limit: Limit = DEFAULT_LIMIT,
     after: After = None,
-) -> list[TaskRead]:
+) -> Response:
+    """The caller's tasks whose title contains ``q``, in id order, paged like the listing."""
     query = TaskQuery(completed=completed, skip=skip, limit=limit, after=after)
-    tasks = await service.search(user.id, q, query)
-    return _page([TaskRead.from_domain(task) for task in tasks], limit, response)
+    return task_list_response(await service.search(user.id, q, query), limit)
 
 
 @router.post(
