@@ -43,6 +43,14 @@ class Database:
         self.kind = storage_kind(url)
         self._pool = pool or PoolOptions()
         self.engine = _create_engine(url, self.kind, self._pool)
+        # PostgreSQL connections idle in autocommit, so a read is one round trip (no BEGIN
+        # and ROLLBACK around a lone SELECT) and so is the pool's pre-ping; writes switch to
+        # a real READ COMMITTED transaction. On SQLite mode switches would cost thread hops.
+        self._writer = (
+            self.engine.execution_options(isolation_level="READ COMMITTED")
+            if self.kind is StorageKind.POSTGRESQL
+            else self.engine
+        )
         self._writer_lock: asyncio.Lock | None = None
         self._writer_lock_loop: asyncio.AbstractEventLoop | None = None
 
@@ -57,7 +65,7 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises."""
         async with self._writer_turn():
             with translate_storage_faults():
-                async with self.engine.begin() as connection:
+                async with self._writer.begin() as connection:
                     yield connection
 
     @asynccontextmanager
@@ -124,6 +132,7 @@ def _create_engine(url: str, kind: StorageKind, pool: PoolOptions) -> AsyncEngin
         pool_timeout=pool.timeout_seconds,
         pool_pre_ping=True,
         pool_recycle=1800,
+        isolation_level="AUTOCOMMIT",
         connect_args={
             "timeout": pool.connect_timeout_seconds,
             "command_timeout": pool.command_timeout_seconds,
