@@ -145,6 +145,9 @@ def _create_sqlite_engine(url: str, pool: PoolOptions) -> AsyncEngine:
     in_memory = make_url(url).database in (None, "", ":memory:")
     options: dict[str, Any] = {
         "connect_args": {"timeout": pool.sqlite_busy_timeout_ms / 1000},
+        # Every borrowed connection ends its transaction (commit, or rollback on close) before
+        # it goes back; the pool's own extra rollback would be one more thread hop per query.
+        "pool_reset_on_return": None,
     }
     if in_memory:
         # One shared connection, or every connection would see its own empty database.
