@@ -75,7 +75,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Idempotency-Key",
             "X-Request-ID",
         ],
-        expose_headers=["ETag", "Location", "Retry-After", "X-Next-After", "X-Request-ID"],
+        expose_headers=[
+            "ETag",
+            "Location",
+            "Retry-After",
+            "X-Next-After",
+            "X-Request-ID",
+            "Idempotent-Replayed",
+        ],
     )
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     return app

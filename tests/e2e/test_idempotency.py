@@ -336,3 +336,13 @@ def test_the_key_header_is_documented_on_both_creates(
         parameters = schema["paths"][path]["post"]["parameters"]
         assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in parameters)
         assert "409" in schema["paths"][path]["post"]["responses"]
+
+
+async def test_browsers_may_read_the_replay_header(rig: Rig, alice: Headers) -> None:
+    origin = {"Origin": "http://localhost:3000"}
+    await rig.post("/api/tasks", {"title": "a"}, {**alice, **origin}, key="cors")
+
+    again = await rig.post("/api/tasks", {"title": "a"}, {**alice, **origin}, key="cors")
+
+    exposed = again.headers["Access-Control-Expose-Headers"].lower().split(", ")
+    assert "idempotent-replayed" in exposed
