@@ -2,6 +2,8 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +15,10 @@ from interfaces.container import Container
 from interfaces.http.app import create_app
 from tests.conftest import SettingsFactory, open_client
 from tests.e2e.conftest import Headers, TaskJson
+from tests.support.jwks_server import JwksServer
+from tests.support.keys import ISSUER
+from tests.support.scratch_postgres import scratch_database
+from tests.support.uvicorn_server import UvicornServer
 
 RENDEZVOUS_TIMEOUT_SECONDS = 10.0
 
@@ -154,3 +160,54 @@ async def test_unsynchronised_patches_of_different_fields_lose_none(
         == ("new title", "new description", True)
         for final in finals
     )
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def served(
+    request: pytest.FixtureRequest, jwks_server: JwksServer, tmp_path: Path
+) -> AsyncIterator[UvicornServer]:
+    """The service as deployed: a uvicorn process on a fresh database, reached over TCP."""
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path / 'race.db'}"
+        else:
+            url = stack.enter_context(scratch_database("race")).url
+        server = UvicornServer(
+            env={
+                "DATABASE_URL": url,
+                "AUTO_MIGRATE": "true",
+                "BETTER_AUTH_URL": ISSUER,
+                "JWKS_URL": jwks_server.url,
+                "LOG_LEVEL": "WARNING",
+            },
+            workdir=tmp_path,
+        )
+        try:
+            yield await server.start()
+        finally:
+            await server.stop()
+
+
+async def test_over_tcp_two_clients_with_the_same_if_match_get_one_200_and_412s(
+    served: UvicornServer, alice: Headers
+) -> None:
+    async with (
+        httpx.AsyncClient(base_url=served.url, timeout=10) as first,
+        httpx.AsyncClient(base_url=served.url, timeout=10) as second,
+    ):
+        created = await first.post("/api/tasks", json={"title": "original"}, headers=alice)
+        url = f"/api/tasks/{created.json()['id']}"
+        headers = {**alice, "If-Match": created.headers["ETag"]}
+        responses = await asyncio.gather(
+            *(
+                client.patch(url, json={"title": f"client {n}"}, headers=headers)
+                for n in range(5)
+                for client in (first, second)
+            )
+        )
+        final = await second.get(url, headers=alice)
+
+    winners = [response for response in responses if response.status_code == 200]
+    assert len(winners) == 1
+    assert sorted(r.status_code for r in responses if r not in winners) == [412] * 9
+    assert final.json() == winners[0].json()
