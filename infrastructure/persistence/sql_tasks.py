@@ -14,8 +14,6 @@ from infrastructure.persistence.sql_idempotency import complete_claim
 from infrastructure.persistence.tables import TASKS, task_from_row
 
 _LIKE_ESCAPE = "\\"
-# 8 bound values per row: far below SQLite's limit of 32,766 per statement.
-_SQLITE_ROWS_PER_INSERT = 500
 
 
 class SqlTaskRepository:
@@ -88,15 +86,12 @@ async def _insert_returning_ids(
         # SQLAlchemy batches these into multi-row INSERTs and restores the order itself.
         statement = insert(TASKS).returning(TASKS.c.id, sort_by_parameter_order=True)
         return [row.id for row in await connection.execute(statement, values)]
-    # On SQLite that ordered batching degrades to one statement per row. A single statement
-    # inserts its VALUES in order and AUTOINCREMENT ids only grow, so sorting the returned
-    # ids (RETURNING's own order is unspecified) pairs them with the rows.
-    ids: list[TaskId] = []
-    for start in range(0, len(values), _SQLITE_ROWS_PER_INSERT):
-        chunk = values[start : start + _SQLITE_ROWS_PER_INSERT]
-        result = await connection.execute(insert(TASKS).values(chunk).returning(TASKS.c.id))
-        ids += sorted(row.id for row in result)
-    return ids
+    # On SQLite that ordered batching degrades to one statement per row. Unordered, it still
+    # sends multi-row INSERTs (one cached statement); rows go in in order, in one transaction
+    # under the writer lock, and AUTOINCREMENT ids only grow, so sorting the returned ids
+    # (RETURNING's own order is unspecified) pairs them with the rows.
+    result = await connection.execute(insert(TASKS).returning(TASKS.c.id), values)
+    return sorted(row.id for row in result)
 
 
 def _owned_query(owner_id: UserId, query: TaskQuery) -> Select[Any]:
