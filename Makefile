@@ -61,6 +61,7 @@ wrk:
 
 bench: install postgres wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.breakdown
 
 bench-scale: install postgres wrk
 	$(BIN)/python -m bench.scale $(BENCH_ARGS)
