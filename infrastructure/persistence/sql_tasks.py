@@ -11,7 +11,7 @@ from application.paging import TaskQuery
 from domain.task import Task, TaskDraft, TaskId, UserId
 from infrastructure.persistence.database import Database
 from infrastructure.persistence.sql_idempotency import complete_claim
-from infrastructure.persistence.tables import TASKS, task_from_row
+from infrastructure.persistence.tables import TASK_COLUMNS, TASKS, task_from_row
 
 _LIKE_ESCAPE = "\\"
 
@@ -45,7 +45,7 @@ class SqlTaskRepository:
 
     async def get(self, task_id: TaskId) -> Task | None:
         async with self._database.read() as connection:
-            result = await connection.execute(select(TASKS).where(TASKS.c.id == task_id))
+            result = await connection.execute(select(*TASK_COLUMNS).where(TASKS.c.id == task_id))
             row = result.first()
         return None if row is None else task_from_row(row)
 
@@ -95,7 +95,7 @@ async def _insert_returning_ids(
 
 
 def _owned_query(owner_id: UserId, query: TaskQuery) -> Select[Any]:
-    statement = select(TASKS).where(TASKS.c.owner_id == owner_id)
+    statement = select(*TASK_COLUMNS).where(TASKS.c.owner_id == owner_id)
     if query.completed is not None:
         statement = statement.where(TASKS.c.completed == query.completed)
     if query.after is not None:

@@ -24,6 +24,8 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if not isinstance(value, datetime):
             return None
+        if value.tzinfo is UTC:  # PostgreSQL's driver already hands back UTC
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
