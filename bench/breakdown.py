@@ -13,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import aiosqlite
+import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp, Message
@@ -106,6 +108,7 @@ async def measure(issuer: TokenIssuer, sql_urls: dict[str, str]) -> list[tuple[s
             rows += await _app_costs(name, app, headers, task_id)
         if name != "memory":
             rows.append((f"{name}: repository list 20 alone", await _repository_cost(url)))
+            rows.append((f"{name}: raw driver, same query", await _raw_driver_cost(url)))
     return rows
 
 
@@ -132,6 +135,32 @@ async def _repository_cost(url: str) -> float:
     cost = await cpu_us(lambda: repository.find_owned("alone", query), 500)
     await database.dispose()
     return cost
+
+
+_RAW_LIST = "SELECT * FROM tasks WHERE owner_id = {} ORDER BY id LIMIT 20"
+
+
+async def _raw_driver_cost(url: str) -> float:
+    """The same listing straight through the driver: the floor under our storage layer."""
+    if url.startswith("sqlite"):
+        connection = await aiosqlite.connect(url.split("///", 1)[1])
+
+        async def sqlite_list() -> object:
+            cursor = await connection.execute(_RAW_LIST.format("?"), ("alone",))
+            rows = await cursor.fetchall()
+            await cursor.close()
+            return rows
+
+        try:
+            return await cpu_us(sqlite_list, 500)
+        finally:
+            await connection.close()
+    pg = await asyncpg.connect(url)
+    try:
+        statement = await pg.prepare(_RAW_LIST.format("$1"))
+        return await cpu_us(lambda: statement.fetch("alone"), 500)
+    finally:
+        await pg.close()
 
 
 def main() -> None:
