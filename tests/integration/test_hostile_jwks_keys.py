@@ -1,7 +1,6 @@
 """Key sets with keys never to trust: for encryption, symmetric, too short, malformed."""
 
 import functools
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -16,26 +15,12 @@ from tests.support.jwks_server import JwksServer
 from tests.support.keys import SigningKeyPair, better_auth_claims, generate_key
 from tests.support.verifier_rig import (
     POLICY,
-    ManualClock,
-    build_verifier,
-    open_key_set,
     refusal_reason,
     shared_key,
 )
 
 HMAC_SECRET = b"better-auth-secret"
 SYMMETRIC_JWK = {"kty": "oct", "k": base64url_encode(HMAC_SECRET).decode(), "kid": "hmac"}
-
-
-@pytest.fixture
-async def key_set(jwks_server: JwksServer) -> AsyncIterator[JwksKeySet]:
-    async with open_key_set(jwks_server.url, ManualClock()) as keys:
-        yield keys
-
-
-@pytest.fixture
-def verifier(key_set: JwksKeySet) -> JwtTokenVerifier:
-    return build_verifier(key_set)
 
 
 async def test_accepts_jwks_with_exactly_max_keys(

@@ -3,7 +3,7 @@
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -16,32 +16,8 @@ from tests.support.verifier_rig import (
     HANG_SECONDS,
     POLICY,
     ManualClock,
-    build_verifier,
-    fetch_signal,
-    open_key_set,
     refusal_reason,
 )
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def key_set(jwks_server: JwksServer, clock: ManualClock) -> AsyncIterator[JwksKeySet]:
-    async with open_key_set(jwks_server.url, clock) as keys:
-        yield keys
-
-
-@pytest.fixture
-def verifier(key_set: JwksKeySet) -> JwtTokenVerifier:
-    return build_verifier(key_set)
-
-
-@pytest.fixture
-def fetch_done(key_set: JwksKeySet) -> asyncio.Event:
-    return fetch_signal(key_set)
 
 
 async def test_fifty_concurrent_verifications_at_cold_start_fetch_the_jwks_once(

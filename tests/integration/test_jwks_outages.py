@@ -2,7 +2,7 @@
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -18,31 +18,9 @@ from tests.support.verifier_rig import (
     SHORT_FETCH_TIMEOUT,
     ManualClock,
     build_verifier,
-    fetch_signal,
     open_key_set,
     refusal_reason,
 )
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def key_set(jwks_server: JwksServer, clock: ManualClock) -> AsyncIterator[JwksKeySet]:
-    async with open_key_set(jwks_server.url, clock) as keys:
-        yield keys
-
-
-@pytest.fixture
-def verifier(key_set: JwksKeySet) -> JwtTokenVerifier:
-    return build_verifier(key_set)
-
-
-@pytest.fixture
-def fetch_done(key_set: JwksKeySet) -> asyncio.Event:
-    return fetch_signal(key_set)
 
 
 async def test_cached_key_keeps_verifying_when_jwks_is_down_after_the_ttl(
