@@ -1,9 +1,10 @@
 """SqlTaskRepository: tasks in SQLite or PostgreSQL through SQLAlchemy's async Core."""
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Integer, Select, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.idempotency import IdempotencyCompletion
@@ -45,13 +46,16 @@ class SqlTaskRepository:
 
     async def get(self, task_id: TaskId) -> Task | None:
         async with self._database.read() as connection:
-            result = await connection.execute(select(*TASK_COLUMNS).where(TASKS.c.id == task_id))
+            result = await connection.execute(_GET_TASK, {"task_id": task_id})
             row = result.first()
         return None if row is None else task_from_row(row)
 
     async def find_owned(self, owner_id: UserId, query: TaskQuery) -> list[Task]:
         async with self._database.read() as connection:
-            result = await connection.execute(_owned_query(owner_id, query))
+            statement = _owned_statement(
+                query.completed is not None, query.after is not None, bool(query.search_key)
+            )
+            result = await connection.execute(statement, _owned_parameters(owner_id, query))
             return [task_from_row(row) for row in result]
 
     async def replace(self, task: Task, expected_version: int) -> bool:
@@ -94,16 +98,39 @@ async def _insert_returning_ids(
     return sorted(row.id for row in result)
 
 
-def _owned_query(owner_id: UserId, query: TaskQuery) -> Select[Any]:
-    statement = select(*TASK_COLUMNS).where(TASKS.c.owner_id == owner_id)
-    if query.completed is not None:
-        statement = statement.where(TASKS.c.completed == query.completed)
-    if query.after is not None:
-        statement = statement.where(TASKS.c.id > query.after)
-    if query.search_key:
-        pattern = f"%{_escape_like(query.search_key)}%"
-        statement = statement.where(TASKS.c.title_folded.like(pattern, escape=_LIKE_ESCAPE))
-    return statement.order_by(TASKS.c.id).offset(query.skip).limit(query.limit)
+# Statements are built once with bound parameters and reused: building a Core statement costs
+# more than executing it, and a reused one keeps its compiled form's cache key.
+_GET_TASK = select(*TASK_COLUMNS).where(TASKS.c.id == bindparam("task_id"))
+
+
+@cache
+def _owned_statement(by_completed: bool, after: bool, search: bool) -> Select[Any]:
+    """One of the eight shapes of an owner's listing; the owner filter is always in it."""
+    statement = select(*TASK_COLUMNS).where(TASKS.c.owner_id == bindparam("owner_id"))
+    if by_completed:
+        statement = statement.where(TASKS.c.completed == bindparam("completed"))
+    if after:
+        statement = statement.where(TASKS.c.id > bindparam("after"))
+    if search:
+        statement = statement.where(
+            TASKS.c.title_folded.like(bindparam("pattern"), escape=_LIKE_ESCAPE)
+        )
+    return (
+        statement.order_by(TASKS.c.id)
+        .offset(bindparam("skip", type_=Integer))
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def _owned_parameters(owner_id: UserId, query: TaskQuery) -> dict[str, Any]:
+    return {
+        "owner_id": owner_id,
+        "completed": query.completed,
+        "after": query.after,
+        "pattern": f"%{_escape_like(query.search_key)}%" if query.search_key else None,
+        "skip": query.skip,
+        "limit": query.limit,
+    }
 
 
 def _escape_like(text: str) -> str:
