@@ -59,26 +59,24 @@ class SqlTaskRepository:
             return [task_from_row(row) for row in result]
 
     async def replace(self, task: Task, expected_version: int) -> bool:
-        statement = (
-            update(TASKS)
-            .where(TASKS.c.id == task.id, TASKS.c.version == expected_version)
-            .values(
-                title=task.title,
-                title_folded=task.search_key,
-                description=task.description,
-                completed=task.completed,
-                updated_at=task.updated_at,
-                version=task.version,
-            )
-        )
+        parameters = {
+            "task_id": task.id,
+            "expected_version": expected_version,
+            "new_title": task.title,
+            "new_title_folded": task.search_key,
+            "new_description": task.description,
+            "new_completed": task.completed,
+            "new_updated_at": task.updated_at,
+            "new_version": task.version,
+        }
         async with self._database.write() as connection:
-            result = await connection.execute(statement)
+            result = await connection.execute(_REPLACE_TASK, parameters)
         return bool(result.rowcount == 1)
 
     async def remove(self, task_id: TaskId, expected_version: int) -> bool:
-        statement = delete(TASKS).where(TASKS.c.id == task_id, TASKS.c.version == expected_version)
+        parameters = {"task_id": task_id, "expected_version": expected_version}
         async with self._database.write() as connection:
-            result = await connection.execute(statement)
+            result = await connection.execute(_REMOVE_TASK, parameters)
         return bool(result.rowcount == 1)
 
 
@@ -101,6 +99,24 @@ async def _insert_returning_ids(
 # Statements are built once with bound parameters and reused: building a Core statement costs
 # more than executing it, and a reused one keeps its compiled form's cache key.
 _GET_TASK = select(*TASK_COLUMNS).where(TASKS.c.id == bindparam("task_id"))
+_SAME_VERSION = (
+    TASKS.c.id == bindparam("task_id"),
+    TASKS.c.version == bindparam("expected_version"),
+)
+# Compare-and-set: only the version the caller read is replaced; owner and created_at never are.
+_REPLACE_TASK = (
+    update(TASKS)
+    .where(*_SAME_VERSION)
+    .values(
+        title=bindparam("new_title"),
+        title_folded=bindparam("new_title_folded"),
+        description=bindparam("new_description"),
+        completed=bindparam("new_completed"),
+        updated_at=bindparam("new_updated_at"),
+        version=bindparam("new_version"),
+    )
+)
+_REMOVE_TASK = delete(TASKS).where(*_SAME_VERSION)
 
 
 @cache
