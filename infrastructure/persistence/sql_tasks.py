@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, delete, insert, select, update
+from sqlalchemy import BigInteger, Select, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from application.idempotency import IdempotencyCompletion
@@ -133,8 +133,8 @@ def _owned_statement(by_completed: bool, after: bool, search: bool) -> Select[An
         )
     return (
         statement.order_by(TASKS.c.id)
-        .offset(bindparam("skip", type_=Integer))
-        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("skip", type_=BigInteger))
+        .limit(bindparam("limit", type_=BigInteger))
     )
 
 

@@ -11,6 +11,7 @@ from application.auth import AuthenticatedUser, AuthenticationError
 from application.task_service import TaskService
 from interfaces.container import Container
 from interfaces.http.csrf import ensure_allowed_origin
+from interfaces.http.strict_query import refuse_unknown_query_parameters
 
 # Declared for OpenAPI (the "Authorize" box in /docs); the header itself is read below so that
 # one code path owns every 401.
@@ -95,6 +96,12 @@ async def get_current_user(
     request: Request,
     _: Annotated[object, Security(bearer_scheme)] = None,
 ) -> AuthenticatedUser:
+    """The verified caller; then the request's query string is held to the API's strictness.
+
+    The query check lives here rather than in a dependency of its own because every node of
+    FastAPI's dependency tree costs real time on every request, and it must run after
+    authentication anyway: an anonymous request gets its 401 whatever its query string.
+    """
     container = container_of(request)
     settings = container.settings()
     cookie_names = settings.session_cookie_names if settings.session_enabled else []
@@ -104,6 +111,7 @@ async def get_current_user(
         ensure_allowed_origin(request, settings.cors_origins)
     user = await container.token_verifier().verify(credential.token)
     request.state.user_id = user.id
+    refuse_unknown_query_parameters(request)
     return user
 
 

@@ -6,16 +6,16 @@ from fastapi import Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 
-from interfaces.http.dependencies import CurrentUserDep
+# Known names per route, computed once: routes live as long as the app.
+_KNOWN_NAMES: dict[int, frozenset[str]] = {}
 
 
-async def refuse_unknown_query_parameters(request: Request, _: CurrentUserDep) -> None:
-    """A typo such as ``?complete=false`` must not silently list every task.
-
-    It depends on the caller so that it runs after authentication: an anonymous request
-    gets its 401 first, whatever its query string.
-    """
-    known = set(_query_names(request.scope["route"].dependant))
+def refuse_unknown_query_parameters(request: Request) -> None:
+    """A typo such as ``?complete=false`` must not silently list every task."""
+    dependant = request.scope["route"].dependant
+    known = _KNOWN_NAMES.get(id(dependant))
+    if known is None:
+        known = _KNOWN_NAMES[id(dependant)] = frozenset(_query_names(dependant))
     refused = [
         (name, value) for name, value in request.query_params.multi_items() if name not in known
     ]

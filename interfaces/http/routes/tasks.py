@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from application.paging import DEFAULT_LIMIT, MAX_LIMIT, MAX_SQL_INTEGER, TaskQuery
 from application.task_service import NewTask
@@ -19,15 +19,10 @@ from interfaces.http.idempotency import (
 )
 from interfaces.http.openapi import error_responses
 from interfaces.http.schemas import NO_NUL, BulkCreate, TaskCreate, TaskRead, TaskUpdate
-from interfaces.http.strict_query import refuse_unknown_query_parameters
 from interfaces.http.task_json import task_list_response
 from interfaces.http.task_path import TASK_PATH
 
-router = APIRouter(
-    prefix="/api/tasks",
-    tags=["tasks"],
-    dependencies=[Depends(refuse_unknown_query_parameters)],
-)
+router = APIRouter(prefix="/api/tasks", tags=["tasks"])
 
 TaskIdPath = Annotated[int, Path(ge=1, le=MAX_SQL_INTEGER, description="Task id")]
 Completed = Annotated[bool | None, Query(description="Only completed (true) or open (false)")]
