@@ -181,6 +181,20 @@ class BetterAuthSessionVerifier:
         logger.warning("better auth session lookup failed", extra={"problem": problem[:200]})
         return AuthUnavailableError(f"session lookup failed: {problem}")
 
+    async def is_reachable(self) -> bool:
+        """Whether Better Auth answers a session lookup at all (readiness probes).
+
+        Asked without a credential, it answers 200 with ``null``; a refused connection, a
+        timeout or a server error means sessions cannot be checked right now.
+        """
+        try:
+            reply = await self._http_client().get(
+                self._url, params=_QUERY, headers={"Accept": "application/json"}
+            )
+        except httpx.HTTPError:
+            return False
+        return reply.status_code < httpx.codes.INTERNAL_SERVER_ERROR
+
     async def _fetch(self, credential: str) -> tuple[int, bytes]:
         cookie_value = quote(credential, safe="-_.!~*'()")
         headers = {

@@ -21,6 +21,8 @@ CheckResult = Literal["ok", "unavailable"]
 class ReadinessChecks(BaseModel):
     database: CheckResult
     signing_keys: CheckResult
+    better_auth_sessions: CheckResult | None = None
+    """Only present when AUTH_MODE includes ``session``: then Better Auth checks sessions."""
 
 
 class ReadinessRead(BaseModel):
@@ -36,6 +38,7 @@ class NotReadyRead(BaseModel):
 @router.get(
     "/ready",
     response_model=ReadinessRead,
+    response_model_exclude_none=True,
     responses={
         status.HTTP_503_SERVICE_UNAVAILABLE: {
             "model": NotReadyRead,
@@ -50,15 +53,21 @@ async def ready(container: ContainerDep) -> Response | ReadinessRead:
     some are cached or the key set can be fetched now; they are fetched at most once a second.
     """
     seconds = container.settings().readiness_timeout_seconds
-    database, keys = await asyncio.gather(
-        _within(seconds, _database_answers(container)), _within(seconds, _keys_available(container))
+    database, keys, sessions = await asyncio.gather(
+        _within(seconds, _database_answers(container)),
+        _within(seconds, _keys_available(container)),
+        _within(seconds, _sessions_checkable(container)),
     )
-    checks = ReadinessChecks(database=_result(database), signing_keys=_result(keys))
-    if database and keys:
+    checks = ReadinessChecks(
+        database=_result(database),
+        signing_keys=_result(keys),
+        better_auth_sessions=(_result(sessions) if container.settings().session_enabled else None),
+    )
+    if database and keys and sessions:
         return ReadinessRead(checks=checks)
     body = NotReadyRead(detail="Not ready: a dependency is unavailable", checks=checks)
     return JSONResponse(
-        body.model_dump(),
+        body.model_dump(exclude_none=True),
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers={"Retry-After": RETRY_AFTER_SECONDS},
     )
@@ -87,6 +96,12 @@ async def _keys_available(container: Container) -> bool:
     if not container.settings().jwt_enabled:
         return True
     return await container.jwks().ensure_loaded()
+
+
+async def _sessions_checkable(container: Container) -> bool:
+    if not container.settings().session_enabled:
+        return True
+    return await container.session_verifier().is_reachable()
 
 
 def _result(healthy: bool) -> CheckResult:

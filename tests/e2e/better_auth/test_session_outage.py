@@ -123,3 +123,18 @@ async def test_recovers_once_better_auth_is_back(
 
     assert status == 200
     assert session_verifier(api).breaker_state is BreakerState.CLOSED
+
+
+async def test_readiness_follows_better_auth_in_session_mode(
+    own_better_auth: BetterAuthServer, start_api: StartApi
+) -> None:
+    api = await start_api(session_settings(own_better_auth, session_timeout_seconds=TIMEOUT))
+    before = await api.client.get("/api/ready")
+    own_better_auth.stop()
+
+    during = await api.client.get("/api/ready")
+    own_better_auth.start(port=own_better_auth.port)
+    after = await api.client.get("/api/ready")
+
+    assert [before.status_code, during.status_code, after.status_code] == [200, 503, 200]
+    assert during.json()["checks"]["better_auth_sessions"] == "unavailable"
