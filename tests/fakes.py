@@ -52,3 +52,16 @@ class StaticTokenVerifier:
         if user is None:
             raise AuthenticationError("unknown_token")
         return user
+
+
+class ManualClock:
+    """A monotonic clock (a callable returning seconds) that only moves when told to."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

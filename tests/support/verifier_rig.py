@@ -10,6 +10,7 @@ from typing import Any
 from application.auth import AuthenticationError
 from infrastructure.auth.jwks import JwksKeySet, JwksPolicy
 from infrastructure.auth.jwt_verifier import JwtTokenVerifier, TokenRules
+from tests.fakes import ManualClock
 from tests.support.keys import ISSUER, SigningKeyPair, generate_key
 
 ALGORITHMS = frozenset({"EdDSA", "Ed25519", "ES256", "ES512", "RS256", "PS256"})
@@ -28,19 +29,6 @@ POLICY = JwksPolicy(
     max_bytes=64 * 1024,
     max_keys=32,
 )
-
-
-class ManualClock:
-    """A monotonic clock that only moves when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @functools.cache

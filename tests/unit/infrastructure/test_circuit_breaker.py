@@ -3,22 +3,15 @@
 import pytest
 
 from infrastructure.auth.circuit_breaker import BreakerState, CircuitBreaker
+from tests.fakes import ManualClock
 
 THRESHOLD = 3
 COOLDOWN = 5.0
 
 
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock()
+    return ManualClock(start=100.0)
 
 
 @pytest.fixture

@@ -3,21 +3,14 @@
 import pytest
 
 from infrastructure.auth.ttl_cache import TtlCache
+from tests.fakes import ManualClock
 
 TTL = 5.0
 
 
-class ManualClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> ManualClock:
-    return ManualClock()
+    return ManualClock(start=100.0)
 
 
 def test_returns_an_entry_until_its_time_is_up(clock: ManualClock) -> None:

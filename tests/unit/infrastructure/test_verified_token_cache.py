@@ -6,6 +6,7 @@ import pytest
 
 from application.auth import AuthenticatedUser, AuthenticationError
 from infrastructure.auth.verified_token_cache import CachedTokenVerifier
+from tests.fakes import ManualClock
 
 NOW = 1_800_000_000.0
 
@@ -27,17 +28,9 @@ class CountingVerifier:
         )
 
 
-class FrozenTime:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
-
-
 async def test_a_repeated_token_is_verified_only_once() -> None:
     inner = CountingVerifier()
-    cache = CachedTokenVerifier(inner, clock=FrozenTime())
+    cache = CachedTokenVerifier(inner, clock=ManualClock(start=NOW))
 
     first = await cache.verify("good-alice")
     second = await cache.verify("good-alice")
@@ -47,7 +40,7 @@ async def test_a_repeated_token_is_verified_only_once() -> None:
 
 async def test_a_token_is_verified_again_once_it_has_expired() -> None:
     inner = CountingVerifier(expires_at=NOW + 10)
-    time = FrozenTime()
+    time = ManualClock(start=NOW)
     cache = CachedTokenVerifier(inner, max_age_seconds=60, clock=time)
     await cache.verify("good-alice")
 
@@ -59,7 +52,7 @@ async def test_a_token_is_verified_again_once_it_has_expired() -> None:
 
 async def test_a_token_is_verified_again_after_the_age_cap() -> None:
     inner = CountingVerifier()
-    time = FrozenTime()
+    time = ManualClock(start=NOW)
     cache = CachedTokenVerifier(inner, max_age_seconds=5, clock=time)
     await cache.verify("good-alice")
 
@@ -71,7 +64,7 @@ async def test_a_token_is_verified_again_after_the_age_cap() -> None:
 
 async def test_refusals_are_never_cached() -> None:
     inner = CountingVerifier()
-    cache = CachedTokenVerifier(inner, clock=FrozenTime())
+    cache = CachedTokenVerifier(inner, clock=ManualClock(start=NOW))
 
     for _ in range(3):
         with pytest.raises(AuthenticationError):
@@ -82,7 +75,7 @@ async def test_refusals_are_never_cached() -> None:
 
 async def test_the_oldest_entry_is_evicted_at_capacity() -> None:
     inner = CountingVerifier()
-    cache = CachedTokenVerifier(inner, max_entries=2, clock=FrozenTime())
+    cache = CachedTokenVerifier(inner, max_entries=2, clock=ManualClock(start=NOW))
     for name in ("good-a", "good-b", "good-c"):
         await cache.verify(name)
 
@@ -94,7 +87,7 @@ async def test_the_oldest_entry_is_evicted_at_capacity() -> None:
 
 async def test_a_zero_capacity_cache_verifies_every_time() -> None:
     inner = CountingVerifier()
-    cache = CachedTokenVerifier(inner, max_entries=0, clock=FrozenTime())
+    cache = CachedTokenVerifier(inner, max_entries=0, clock=ManualClock(start=NOW))
 
     await cache.verify("good-a")
     await cache.verify("good-a")
